@@ -1,0 +1,5 @@
+"""Allow ``python -m qloop``."""
+
+from qloop.cli import run
+
+run()

@@ -1,0 +1,76 @@
+"""The ``qloop`` command: global options, and every domain's commands under their names."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import DBAPIError
+
+from qloop import __version__
+from qloop.core.cli_context import CliState, console, err_console
+from qloop.core.settings import get_settings
+from qloop.demo.cli import demo_command
+from qloop.intake.cli import import_command, status_command
+
+app = typer.Typer(
+    help="qloop: after-sales quality management, from field problem to verified fix.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL (default: $QLOOP_DATABASE_URL, else sqlite:///qloop.db).",
+            metavar="URL",
+        ),
+    ] = None,
+) -> None:
+    """Global options apply to every command."""
+    ctx.obj = CliState(database_url=db or get_settings().database_url)
+
+
+@app.command()
+def version() -> None:
+    """Print qloop's version."""
+    console.print(__version__)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or upgrade the schema to the newest version (other commands do this themselves)."""
+    from qloop.core import migrate
+
+    state: CliState = ctx.ensure_object(CliState)
+    engine = state.engine()
+    console.print(f"schema at version {migrate.current_revision(engine)}")
+
+
+def run() -> None:
+    """Console entry point: the app, with failures outside row errors reported in one line.
+
+    Every command runs in one transaction, so such a failure has stored nothing.
+    """
+    try:
+        app()
+    except DBAPIError as error:
+        err_console.print(
+            f"[red]error:[/red] database: {error.orig}", highlight=False, soft_wrap=True
+        )
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted: nothing was stored")
+        raise SystemExit(130) from None
+
+
+app.command("import")(import_command)
+app.command("status")(status_command)
+app.command("demo")(demo_command)
+app.add_typer(db_app, name="db")

@@ -1,0 +1,178 @@
+"""Tables of the intake domain: the contract every later domain reads.
+
+Serials and case ids are plain indexed strings, not foreign keys, on purpose:
+files arrive in any order (cases before the units file, repairs before their
+case) and a case may name a unit qloop has never seen. Products and
+categories are registered automatically from imported data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import Mapped, mapped_column
+
+from qloop.core.db import Base, JsonDocument
+
+
+class Channel(StrEnum):
+    """Where a case came from."""
+
+    HOTLINE = "hotline"
+    ECOMMERCE = "ecommerce"
+    REPAIR = "repair"
+    SURVEY = "survey"
+    APP = "app"
+    EMAIL = "email"
+    IOT = "iot"
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    """Severity grade of a case."""
+
+    URGENT = "urgent"
+    IMPORTANT = "important"
+    GENERAL = "general"
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands in its handling."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class SetBy(StrEnum):
+    """What set a case's category or severity: the import file, the classifier or a person."""
+
+    IMPORTED = "imported"
+    AUTO = "auto"
+    USER = "user"
+
+
+def _enum(enum_cls: type[StrEnum], name: str) -> SAEnum:
+    return SAEnum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Product(Base):
+    """A product (model) code; registered the first time a unit or case names it."""
+
+    __tablename__ = "products"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+
+
+class Category(Base):
+    """A problem category code; registered the first time a case names it."""
+
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+
+
+class Unit(Base):
+    """A unit in the field, identified by its serial number."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    serial: Mapped[str] = mapped_column(String(100), unique=True)
+    product: Mapped[str] = mapped_column(ForeignKey("products.code"), index=True)
+    batch: Mapped[str | None] = mapped_column(String(100))
+    production_date: Mapped[dt.date | None] = mapped_column(Date)
+    ship_date: Mapped[dt.date | None] = mapped_column(Date)
+    region: Mapped[str | None] = mapped_column(String(100))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+
+class Case(Base):
+    """A field problem reported through any channel."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(100), unique=True)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    serial: Mapped[str | None] = mapped_column(String(100), index=True)
+    product: Mapped[str | None] = mapped_column(ForeignKey("products.code"), index=True)
+    region: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(ForeignKey("categories.code"), index=True)
+    failure_mode: Mapped[str | None] = mapped_column(String(100), index=True)
+    severity: Mapped[Severity | None] = mapped_column(_enum(Severity, "severity"))
+    status: Mapped[CaseStatus] = mapped_column(
+        _enum(CaseStatus, "case_status"), default=CaseStatus.NEW
+    )
+    category_set_by: Mapped[SetBy | None] = mapped_column(_enum(SetBy, "category_set_by"))
+    category_set_by_user: Mapped[str | None] = mapped_column(String(100))
+    severity_set_by: Mapped[SetBy | None] = mapped_column(_enum(SetBy, "severity_set_by"))
+    severity_set_by_user: Mapped[str | None] = mapped_column(String(100))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+
+class Repair(Base):
+    """A repair visit on a unit; open while ``closed_at`` is empty."""
+
+    __tablename__ = "repairs"
+    __table_args__ = (
+        CheckConstraint("closed_at IS NULL OR closed_at >= opened_at", name="closed_after_opened"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repair_id: Mapped[str] = mapped_column(String(100), unique=True)
+    case_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    serial: Mapped[str] = mapped_column(String(100), index=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    resolved: Mapped[bool | None] = mapped_column(Boolean)
+    technician: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str | None] = mapped_column(Text)
+    parts: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+
+class Survey(Base):
+    """A customer-satisfaction answer about a case; one per case and answer time."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        UniqueConstraint("case_id", "answered_at"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_1_to_5"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(100), index=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    answered_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)

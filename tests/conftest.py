@@ -1,0 +1,88 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL tests get a schema of their own for the session
+(``QLOOP_TEST_POSTGRES_URL`` overrides the server). In CI (``CI`` set) an
+unreachable server fails the run; on a developer machine those tests are
+skipped with the reason shown.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+
+from qloop.core import migrate
+from qloop.core.db import Base, make_engine
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_base_url() -> str:
+    return os.environ.get("QLOOP_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a fresh PostgreSQL schema, migrated to head, dropped after the session."""
+    base = postgres_base_url()
+    admin = make_engine(base)
+    try:
+        with admin.connect():
+            pass
+    except OperationalError as error:
+        admin.dispose()
+        message = f"PostgreSQL not reachable at {base}: {error.orig}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    schema = f"qloop_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    url_text = url.render_as_string(hide_password=False)
+    engine = make_engine(url_text)
+    migrate.upgrade(engine)
+    engine.dispose()
+    try:
+        yield url_text
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database on each backend; its URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'qloop-test.db'}"
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = make_engine(url)
+    _empty_all_tables(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
