@@ -16,7 +16,7 @@ from qloop.core.cli_context import console, err_console, state
 from qloop.core.db import display_url, session_scope
 from qloop.core.errors import InputError
 from qloop.intake import service
-from qloop.intake.importers import ImportResult
+from qloop.intake.importers import ImportResult, ProgressCallback
 
 EXIT_REJECTS = 3
 EXIT_BAD_INPUT = 2
@@ -87,7 +87,7 @@ class _progress:
         )
         self.task = self.bar.add_task(f"importing {label}", total=None)
 
-    def __enter__(self) -> service.ProgressCallback | None:
+    def __enter__(self) -> ProgressCallback | None:
         if not self.enabled:
             return None
         self.bar.start()

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from qloop.core.db import Base
 from qloop.intake import models
 from qloop.intake.categories import category_code
 from qloop.intake.parsing import (
@@ -59,16 +60,18 @@ class TableSpec:
     """One importable table: its model, natural key and fields."""
 
     name: str
-    model: type[models.Base]
+    model: type[Base]
     key: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
     row_checks: tuple[RowCheck, ...] = field(default=())
-    #: fields a re-import may only overwrite when the stored value was itself imported
+    #: fields whose stored value a re-import keeps when a person set it (field -> set-by column)
     guarded: dict[str, str] = field(default_factory=dict)
 
     @property
     def table(self) -> Table:
-        return self.model.__table__  # type: ignore[return-value]
+        table = self.model.__table__
+        assert isinstance(table, Table)
+        return table
 
     @property
     def required(self) -> list[str]:

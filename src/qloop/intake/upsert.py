@@ -232,7 +232,7 @@ def bind_processor(column: Any, dialect: Dialect) -> Processor | None:
     produce the same text. Each replacement is used only if it gives exactly
     SQLAlchemy's output for a probe value on this dialect.
     """
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    processor: Processor | None = column.type.dialect_impl(dialect).bind_processor(dialect)
     if processor is None:
         return None
     for column_type, probe, faster in _PROBES:
