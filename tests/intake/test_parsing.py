@@ -15,6 +15,7 @@ from qloop.intake.parsing import (
     parse_channel,
     parse_date,
     parse_datetime,
+    parse_iso_date_column,
     parse_parts,
     parse_score,
     parse_severity,
@@ -153,3 +154,15 @@ def test_flags_parts_codes_and_cell_text() -> None:
         "true",
         "x",
     ]
+
+
+@given(st.lists(st.dates(min_value=dt.date(1000, 1, 1)), min_size=1, max_size=20))
+def test_iso_date_column_parses_like_parse_date(values: list[dt.date]) -> None:
+    texts = [v.isoformat() for v in values]
+    assert parse_iso_date_column(texts) == [parse_date(t) for t in texts] == values
+
+
+@pytest.mark.parametrize("odd", ["20260501", "2026-W18-1", "2026-5-1", "2026-13-45", ""])
+def test_iso_date_column_refuses_anything_but_plain_iso(odd: str) -> None:
+    with pytest.raises(ValueError):
+        parse_iso_date_column(["2026-05-01", odd])

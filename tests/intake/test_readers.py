@@ -80,3 +80,18 @@ def test_header_found_below_title_rows(tmp_path: Path) -> None:
     with TableFile(path, sheet=None, is_header=lambda c: "serial" in c) as table:
         assert (table.header_row, table.header) == (4, ["serial", "product", "x"])
         assert list(table.rows()) == [(5, ["SN1", "PX9", "1"])]
+
+
+plain_cell = st.text(alphabet=st.sampled_from(list("ab1- \t\u3000\xa0电池;")), max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(plain_cell, min_size=1, max_size=4), min_size=1, max_size=12), line_end)
+def test_quote_free_files_match_the_csv_module(
+    tmp_path_factory: object, table: list[list[str]], newline: str
+) -> None:
+    """Files with no quote at all take the split path: trimmed or not, rows are the same."""
+    text = "head,x" + newline + "".join(",".join(row) + newline for row in table)
+    path = Path(tmp_path_factory.mktemp("csv")) / "t.csv"  # type: ignore[attr-defined]
+    path.write_text(text, encoding="utf-8", newline="")
+    assert read_all(path) == rows_by_csv_module(text)

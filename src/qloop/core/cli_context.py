@@ -24,7 +24,7 @@ class CliState:
         """The engine, with the schema upgraded to the newest revision first."""
         if self._engine is None:
             self._engine = make_engine(self.database_url)
-            migrate.upgrade(self._engine)
+            migrate.ensure_schema(self._engine)
         return self._engine
 
 

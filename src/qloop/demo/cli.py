@@ -18,9 +18,9 @@ cracking at drops under 1 m on 0.7 mm glass (cut by a change to 1.0 mm glass),
 CNC500 spindle vibration after a bearing supplier change, WM7 door-seal leaks
 from one seal supplier, and WM7 repair times rising over the last months.
 
-Try next:
-  qloop status
-  qloop import cases demo-data/cases.csv      (re-import: nothing stored twice)
+Try next (from the project folder, qloop is .venv/bin/qloop):
+  qloop status --format json
+  qloop import cases demo-data/cases.csv      (a re-import stores nothing twice)
 """
 
 

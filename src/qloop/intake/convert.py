@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import String
@@ -94,6 +95,7 @@ class RowConverter:
             if f.name in by_field
         ]
         self._checks = [c for c in spec.row_checks if set(c.fields) <= set(self.present)]
+        self._column_parsers = [f.parse_column for f in spec.fields if f.name in by_field]
 
     def _map_header(self, file: str) -> dict[str, int]:
         lookup = alias_lookup([f.name for f in self.spec.fields])
@@ -165,12 +167,21 @@ class RowConverter:
             columns: dict[str, list[Any]] = {name: [None] * len(rows) for name in names}
             return self._finish(Chunk(numbers, cells, columns), set(range(len(rows))))
         width = len(self.header)
-        padded = [c if len(c) == width else _fit(c, width) for c in cells]
-        slow = {i for i, c in enumerate(cells) if len(c) > width}
-        by_column = list(zip(*padded, strict=True))
+        lengths = set(map(len, cells))
+        slow: set[int] = set()
+        if lengths != {width}:
+            slow = {i for i, c in enumerate(cells) if len(c) > width}
+            cells_at_width = [c if len(c) == width else _fit(c, width) for c in cells]
+        else:
+            cells_at_width = cells
+        by_column = list(zip(*cells_at_width, strict=True))
         columns = {}
-        for name, index, parse, required, _column, max_length in self._plan:
-            columns[name] = _convert_column(by_column[index], parse, required, max_length, slow)
+        for (name, index, parse, required, _column, max_length), parse_column in zip(
+            self._plan, self._column_parsers, strict=True
+        ):
+            columns[name] = _convert_column(
+                by_column[index], parse, parse_column, required, max_length, slow
+            )
         columns["attributes"] = self._attributes(by_column)
         for check in self._checks:
             for i, values in enumerate(zip(*(columns[f] for f in check.fields), strict=True)):
@@ -179,15 +190,17 @@ class RowConverter:
         return self._finish(Chunk(numbers, cells, columns), slow)
 
     def _attributes(self, by_column: list[tuple[str, ...]]) -> list[Any]:
+        """One dict per row of the non-empty extra columns (built by C loops where possible)."""
         if not self.attribute_columns:
             return [{} for _ in by_column[0]]
         names = [name for _, name in self.attribute_columns]
-        result = []
-        for values in zip(*(by_column[i] for i, _ in self.attribute_columns), strict=True):
-            attributes = dict(zip(names, values, strict=True))
-            if "" in values:
-                attributes = {k: v for k, v in attributes.items() if v != ""}
-            result.append(attributes)
+        columns = [by_column[i] for i, _ in self.attribute_columns]
+        rows = zip(*columns, strict=True)
+        result: list[Any] = list(map(dict, map(zip, repeat(names), rows)))
+        if any("" in column for column in columns):
+            for i, attributes in enumerate(result):
+                if "" in attributes.values():
+                    result[i] = {k: v for k, v in attributes.items() if v != ""}
         return result
 
     def _finish(self, chunk: Chunk, slow: set[int]) -> Chunk:
@@ -217,7 +230,12 @@ def _fit(cells: list[Any], width: int) -> list[Any]:
 
 
 def _convert_column(
-    column: tuple[str, ...], parse: Any, required: bool, max_length: int | None, slow: set[int]
+    column: tuple[str, ...],
+    parse: Any,
+    parse_column: Any,
+    required: bool,
+    max_length: int | None,
+    slow: set[int],
 ) -> list[Any]:
     """Values of one text column; rows that need a closer look are added to ``slow``."""
     has_empty = "" in column
@@ -227,7 +245,7 @@ def _convert_column(
         values: list[Any] = [v or None for v in column] if has_empty else list(column)
     elif not has_empty:
         try:
-            values = list(map(parse, column))
+            values = (parse_column or _map(parse))(column)
         except ValueError:
             values = _parse_each(column, parse, slow)
     else:
@@ -237,6 +255,10 @@ def _convert_column(
             i for i, value in enumerate(values) if type(value) is str and len(value) > max_length
         )
     return values
+
+
+def _map(parse: Any) -> Any:
+    return lambda column: list(map(parse, column))
 
 
 def _parse_each(column: tuple[str, ...], parse: Any, slow: set[int]) -> list[Any]:

@@ -6,7 +6,7 @@ converter (``qloop.intake.convert``) binds a spec to one file's header.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from qloop.intake.parsing import (
     parse_channel,
     parse_date,
     parse_datetime,
+    parse_iso_date_column,
     parse_parts,
     parse_score,
     parse_severity,
@@ -44,6 +45,8 @@ class FieldSpec:
     name: str
     parse: Parser | None = None  # None: text, trimmed and length-checked
     required: bool = False
+    #: optional whole-column parser: the values of ``parse`` for every cell, or ValueError
+    parse_column: Callable[[Sequence[str]], list[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,8 @@ SPECS: dict[str, TableSpec] = {
             FieldSpec("serial", required=True),
             FieldSpec("product", required=True),
             FieldSpec("batch"),
-            FieldSpec("production_date", parse_date),
-            FieldSpec("ship_date", parse_date),
+            FieldSpec("production_date", parse_date, parse_column=parse_iso_date_column),
+            FieldSpec("ship_date", parse_date, parse_column=parse_iso_date_column),
             FieldSpec("region"),
         ),
     ),
