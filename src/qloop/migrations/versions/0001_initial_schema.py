@@ -210,14 +210,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_units")),
         sa.UniqueConstraint("serial", name=op.f("uq_units_serial")),
     )
-    with op.batch_alter_table("units", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_units_product"), ["product"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("units", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_units_product"))
-
     op.drop_table("units")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_serial"))
