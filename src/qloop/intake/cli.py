@@ -17,16 +17,14 @@ from qloop.core.db import display_url, session_scope
 from qloop.core.errors import InputError
 from qloop.intake import service
 from qloop.intake.importers import ImportResult, ProgressCallback
+from qloop.intake.records import SPECS
 
 EXIT_REJECTS = 3
 EXIT_BAD_INPUT = 2
 
 
-class ImportTable(StrEnum):
-    units = "units"
-    cases = "cases"
-    repairs = "repairs"
-    surveys = "surveys"
+#: the tables a file can be imported into, named as ``qloop.intake.records.SPECS`` names them
+ImportTable = StrEnum("ImportTable", [(name, name) for name in SPECS])  # type: ignore[misc]
 
 
 class OutputFormat(StrEnum):

@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -197,17 +198,20 @@ def _csv_module_blocks(
     """The rest of the file through the ``csv`` module (quoted cells, multi-line cells)."""
     reader = csv.reader(_chain_lines(first_lines, text), delimiter=delimiter)
     strip = str.strip
-    block: list[Row] = []
-    end = offset
-    for cells in reader:
-        start, end = end + 1, offset + reader.line_num
-        stripped = list(map(strip, cells))
-        if any(stripped):
-            block.append((start, stripped))
-            if len(block) >= _BLOCK_ROWS:
-                yield block
-                block = []
-    if block:
+
+    def rows() -> Iterator[Row]:
+        end = offset
+        for cells in reader:
+            start, end = end + 1, offset + reader.line_num
+            stripped = list(map(strip, cells))
+            if any(stripped):
+                yield start, stripped
+
+    return _in_blocks(rows())
+
+
+def _in_blocks(rows: Iterator[Row]) -> Iterator[list[Row]]:
+    while block := list(islice(rows, _BLOCK_ROWS)):
         yield block
 
 
@@ -234,20 +238,17 @@ def _open_xlsx(path: Path, sheet: str | None, name: str) -> tuple[Blocks, Callab
         )
     done = 0
 
-    def blocks() -> Blocks:
+    def rows() -> Iterator[Row]:
         nonlocal done
-        block: list[Row] = []
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            done = number
+            cells = [v.strip() if isinstance(v, str) else v for v in values]
+            if any(v is not None and v != "" for v in cells):
+                yield number, cells
+
+    def blocks() -> Blocks:
         try:
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                done = number
-                cells = [v.strip() if isinstance(v, str) else v for v in values]
-                if any(v is not None and v != "" for v in cells):
-                    block.append((number, cells))
-                    if len(block) >= _BLOCK_ROWS:
-                        yield block
-                        block = []
-            if block:
-                yield block
+            yield from _in_blocks(rows())
         finally:
             workbook.close()
 
