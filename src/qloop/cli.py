@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from qloop import __version__
@@ -65,6 +66,9 @@ def run() -> None:
             f"[red]error:[/red] database: {error.orig}", highlight=False, soft_wrap=True
         )
         raise SystemExit(1) from None
+    except ValidationError as error:
+        err_console.print(f"[red]error:[/red] settings: {error}", highlight=False, soft_wrap=True)
+        raise SystemExit(2) from None
     except KeyboardInterrupt:
         err_console.print("interrupted: nothing was stored")
         raise SystemExit(130) from None

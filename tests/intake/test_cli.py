@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,3 +108,36 @@ def test_database_from_environment_and_default_file(
     monkeypatch.setenv("QLOOP_DATABASE_URL", f"sqlite:///{other}")
     code, output = run("db", "upgrade")
     assert code == 0 and "0001" in output and other.exists()
+
+
+def test_database_and_settings_failures_are_one_line_errors(tmp_path: Path) -> None:
+    """Outside the test runner: the console entry point itself, as a user runs it."""
+    command = [
+        sys.executable,
+        "-m",
+        "qloop",
+        "--db",
+        "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        "status",
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert completed.returncode == 1
+    assert completed.stderr.startswith("error: database:") and "Traceback" not in completed.stderr
+
+    source = write_csv(tmp_path / "u.csv", HEADER, [["SN1", "PX9", "", ""]])
+    environment = {**os.environ, "QLOOP_IMPORT_CHUNK_ROWS": "0"}
+    command = [
+        sys.executable,
+        "-m",
+        "qloop",
+        "--db",
+        f"sqlite:///{tmp_path / 'x.db'}",
+        "import",
+        "units",
+        str(source),
+    ]
+    completed = subprocess.run(
+        command, capture_output=True, text=True, check=False, env=environment
+    )
+    assert completed.returncode == 2
+    assert "settings" in completed.stderr and "import_chunk_rows" in completed.stderr

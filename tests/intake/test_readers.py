@@ -6,10 +6,14 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qloop.intake.readers import TableFile, detect_delimiter, detect_encoding
+from qloop.core.errors import InputError
+from qloop.intake.csv_reader import detect_delimiter
+from qloop.intake.readers import TableFile
+from qloop.intake.text_encoding import detect_encoding
 
 
 def rows_by_csv_module(text: str) -> list[tuple[int, list[str]]]:
@@ -63,13 +67,44 @@ def test_quote_free_blocks_then_quoted_cells_keep_line_numbers(tmp_path: Path) -
     assert rows[-2] == (3002, ["SNQ", "two\nlines"]) and rows[-1] == (3004, ["SNZ", "last"])
 
 
-def test_encoding_and_delimiter_detection(tmp_path: Path) -> None:
-    assert detect_encoding(io.BytesIO("序列号,产品\n".encode("gbk"))) == "gb18030"
-    assert detect_encoding(io.BytesIO("序列号,产品\n".encode())) == "utf-8-sig"
+def encoding_of(data: bytes) -> str:
+    return detect_encoding(io.BytesIO(data), file="t.csv")
+
+
+def test_encoding_detection() -> None:
+    assert encoding_of("序列号,产品\n".encode("gbk")) == "gb18030"
+    assert encoding_of("序列号,产品\n".encode()) == "utf-8-sig"
+    assert encoding_of("序列号,产品\n".encode("utf-16")) == "utf-16"
     late_gbk = b"a,b\n" * 300_000 + "电池\n".encode("gbk")  # past the first megabyte
-    assert detect_encoding(io.BytesIO(late_gbk)) == "gb18030"
-    assert detect_delimiter("a;b;c") == ";" and detect_delimiter("a\tb") == "\t"
-    assert detect_delimiter("single") == ","
+    assert encoding_of(late_gbk) == "gb18030"
+    assert encoding_of("省份,产品\n".encode("gbk")) == "gb18030"  # starts like UTF-8 (CA A1)
+
+
+def test_undecodable_and_mixed_files_are_refused_with_the_line() -> None:
+    with pytest.raises(InputError, match=r"neither UTF-8 nor GBK/GB18030 text \(line 3\)"):
+        encoding_of("a,b\nc,d\nSociété,x\n".encode("cp1252") + b"\x80\n")
+    mixed = "序列号,区域\n".encode() + "SN1,华东\n".encode() * 5 + "SN2,华南\n".encode("gbk")
+    with pytest.raises(InputError, match="mixes text encodings: UTF-8 before line 7"):
+        encoding_of(mixed)
+    with pytest.raises(InputError, match="mixes text encodings"):
+        encoding_of(b"\xef\xbb\xbf" + "序列号,产品\n".encode("gbk"))  # a BOM on GBK text
+
+
+def test_delimiter_is_the_one_that_makes_a_header() -> None:
+    def has_serial(cells: list[str]) -> bool:
+        return "serial" in cells and "product" in cells
+
+    assert detect_delimiter(iter(["serial;product;x\n"]), has_serial) == ";"
+    assert (
+        detect_delimiter(iter(["Units export, week 18\n", "\n", "serial;product\n"]), has_serial)
+        == ";"
+    )
+    assert (
+        detect_delimiter(iter(["Export\tof units, week 18\n", "serial\tproduct\n"]), has_serial)
+        == "\t"
+    )
+    assert detect_delimiter(iter(["a;b;c\n"]), has_serial) == ";"  # no header: commonest
+    assert detect_delimiter(iter(["single\n"]), has_serial) == ","
 
 
 def test_header_found_below_title_rows(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ fresh settings without patching the environment of the whole process.
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///qloop.db"
@@ -18,7 +19,7 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     #: rows per chunk: small chunks keep the working set in the CPU cache (measured)
-    import_chunk_rows: int = 500
+    import_chunk_rows: int = Field(default=500, ge=1, le=10_000)
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -12,8 +12,10 @@ two together), and the import of a million-row file stays fast.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import repeat
 from typing import Any
 
@@ -21,10 +23,12 @@ from sqlalchemy import String
 
 from qloop.core.errors import InputError
 from qloop.intake.headers import alias_lookup, header_key
-from qloop.intake.parsing import cell_text
+from qloop.intake.parsing import EXCEL_1900, cell_text, parse_date, parse_datetime
 from qloop.intake.records import RowError, TableSpec
 
 Row = tuple[int, list[Any]]
+#: columns qloop's rejects files add; ignored when such a file is imported again
+REJECTS_COLUMNS = ("_row", "_error")
 
 
 @dataclass
@@ -76,7 +80,14 @@ def _label(header: str, field_name: str) -> str:
 class RowConverter:
     """Binds a table spec to one file's header and converts its rows."""
 
-    def __init__(self, spec: TableSpec, header: Sequence[Any], *, file: str) -> None:
+    def __init__(
+        self,
+        spec: TableSpec,
+        header: Sequence[Any],
+        *,
+        file: str,
+        excel_epoch: dt.datetime = EXCEL_1900,
+    ) -> None:
         self.spec = spec
         self.header = [cell_text(h) if h is not None else "" for h in header]
         by_field = self._map_header(file)
@@ -86,7 +97,7 @@ class RowConverter:
             (
                 f.name,
                 by_field[f.name],
-                f.parse,
+                _in_date_system(f.parse, excel_epoch),
                 f.required,
                 self.labels[f.name],
                 _max_length(spec, f.name),
@@ -98,17 +109,28 @@ class RowConverter:
         self._column_parsers = [f.parse_column for f in spec.fields if f.name in by_field]
 
     def _map_header(self, file: str) -> dict[str, int]:
+        """Fields by column index; other columns become attributes (a repeated name gets _2).
+
+        Columns without a header must stay empty (see :meth:`convert`); ``_row``
+        and ``_error``, which qloop's own rejects files add, are ignored so a
+        fixed rejects file can be imported as it is.
+        """
         lookup = alias_lookup([f.name for f in self.spec.fields])
         by_field: dict[str, int] = {}
         self.attribute_columns: list[tuple[int, str]] = []
+        self.unnamed_columns = [i for i, text in enumerate(self.header) if not text]
+        names_taken: set[str] = set()
         for index, text in enumerate(self.header):
-            if not text:
+            if not text or text in REJECTS_COLUMNS:
                 continue
             name = lookup.get(header_key(text))
             if name is None:
-                if any(text == seen for _, seen in self.attribute_columns):
-                    raise InputError(f'column "{text}" appears twice in the header', file=file)
-                self.attribute_columns.append((index, text))
+                attribute, copy = text, 1
+                while attribute in names_taken:
+                    copy += 1
+                    attribute = f"{text}_{copy}"
+                names_taken.add(attribute)
+                self.attribute_columns.append((index, attribute))
             elif name in by_field:
                 first = self.header[by_field[name]]
                 raise InputError(f'columns "{first}" and "{text}" both mean {name}', file=file)
@@ -128,6 +150,16 @@ class RowConverter:
         width = len(self.header)
         if len(cells) > width and any(c not in ("", None) for c in cells[width:]):
             raise RowError(None, f"{len(cells)} values but the header has {width} columns")
+        for index in self.unnamed_columns:
+            if index < len(cells) and cells[index] not in ("", None):
+                raise RowError(
+                    None,
+                    f'value "{cell_text(cells[index])}" in column {index + 1}, which has no header',
+                )
+        for index, cell in enumerate(cells):
+            if type(cell) is str and "\x00" in cell:
+                column = self.header[index] if index < width else f"column {index + 1}"
+                raise RowError(column, "contains a NUL character (a damaged export?)")
         present = len(cells)
         record: dict[str, Any] = {}
         for name, index, parse, required, column, max_length in self._plan:
@@ -158,8 +190,14 @@ class RowConverter:
                 raise RowError(self.labels[check.column], reason)
         return record
 
-    def convert_chunk(self, rows: list[Row], *, text_only: bool) -> Chunk:
-        """Convert many rows; ``text_only`` (every cell a ``str``) enables the column path."""
+    def convert_chunk(
+        self, rows: list[Row], *, text_only: bool, may_hold_nul: bool = False
+    ) -> Chunk:
+        """Convert many rows; ``text_only`` (every cell a ``str``) enables the column path.
+
+        ``may_hold_nul``: the file had a NUL character somewhere; rows holding
+        one take the reference path, which rejects them.
+        """
         numbers = [number for number, _ in rows]
         cells = [row for _, row in rows]
         names = [*self.present, "attributes"]
@@ -175,6 +213,11 @@ class RowConverter:
         else:
             cells_at_width = cells
         by_column = list(zip(*cells_at_width, strict=True))
+        for index in self.unnamed_columns:
+            if any(by_column[index]):
+                slow.update(i for i, value in enumerate(by_column[index]) if value)
+        if may_hold_nul:
+            slow.update(i for i, c in enumerate(cells) if any("\x00" in value for value in c))
         columns = {}
         for (name, index, parse, required, _column, max_length), parse_column in zip(
             self._plan, self._column_parsers, strict=True
@@ -223,6 +266,13 @@ class RowConverter:
         if len(key) == 1:
             return chunk.columns[key[0]]
         return list(zip(*(chunk.columns[k] for k in key), strict=True))
+
+
+def _in_date_system(parse: Any, excel_epoch: dt.datetime) -> Any:
+    """The date parsers, counting Excel serials from the workbook's epoch (1900 or 1904)."""
+    if excel_epoch == EXCEL_1900 or parse not in (parse_date, parse_datetime):
+        return parse
+    return partial(parse, excel_epoch=excel_epoch)
 
 
 def _fit(cells: list[Any], width: int) -> list[Any]:

@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from qloop.core.errors import InputError
-from qloop.intake.convert import Chunk, RowConverter, header_test
+from qloop.intake.convert import RowConverter, header_test
 from qloop.intake.readers import TableFile
 from qloop.intake.records import SPECS, TableSpec
 from qloop.intake.rejects import RejectsFile
 from qloop.intake.stream import converted_chunks, cyclic_gc_paused
-from qloop.intake.upsert import ChunkWriter
+from qloop.intake.upsert import ChunkOutcome, ChunkWriter
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -64,25 +64,21 @@ def import_rows(
     on_progress: ProgressCallback | None = None,
 ) -> ImportResult:
     """Validate and store every data row of ``source``; rejected rows go to ``rejects``."""
-    converter = RowConverter(spec, source.header, file=source.name)
-    writer = ChunkWriter(session, spec, converter.present)
+    converter = RowConverter(spec, source.header, file=source.name, excel_epoch=source.excel_epoch)
+    writer = ChunkWriter(session, spec, converter.present, converter.labels)
     result = ImportResult(table=spec.name, file=source.name)
     with cyclic_gc_paused():
         for chunk in converted_chunks(source, converter, chunk_rows=chunk_rows):
             result.read += chunk.read
-            for number, cells, reason in chunk.rejected:
+            outcome = writer.write(chunk) if len(chunk) else ChunkOutcome()
+            result.inserted += outcome.inserted
+            result.updated += outcome.updated
+            result.unchanged += outcome.unchanged
+            for number, cells, reason in sorted(
+                [*chunk.rejected, *outcome.rejected], key=lambda r: r[0]
+            ):
                 rejects.add(number, cells, reason)
-            _store(writer, chunk, result)
             if on_progress is not None:
                 on_progress(chunk.progress, source.total)
     result.rejected = rejects.count
     return result
-
-
-def _store(writer: ChunkWriter, chunk: Chunk, result: ImportResult) -> None:
-    if not len(chunk):
-        return
-    outcome = writer.write(chunk)
-    result.inserted += outcome.inserted
-    result.updated += outcome.updated
-    result.unchanged += outcome.unchanged

@@ -18,49 +18,49 @@ from qloop.intake.models import CaseStatus, Channel, Severity
 
 # 2026/5/1, 2026/05/01 10:00, 2026-5-1 10:00:30, 2026年5月1日, 2026年5月1日 10:00
 _LOOSE_DATETIME = re.compile(
-    r"(?P<y>\d{4})(?:(?P<sep>[/-])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})|年(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日)"
-    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,6}))?)?)?"
+    r"(?P<y>[0-9]{4})(?:(?P<sep>[/-])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"
+    r"|年(?P<m2>[0-9]{1,2})月(?P<d2>[0-9]{1,2})日)"
+    r"(?:[ T]+(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?:\.(?P<f>[0-9]{1,6}))?)?)?"
 )
-_ISO_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[ T])")
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# 2026-05-01, 2026-05-01 10:00, 2026-05-01T10:00:00.123, ...+08:00, ...Z: what ISO 8601
+# exports write. ``fromisoformat`` alone also takes 20260501, week dates, "2026-05-01 10"
+# and any character between date and time; qloop documents none of those.
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
+EXCEL_1900 = dt.datetime(1899, 12, 30)  # day 0 of Excel's default date system
 
 
 def _not_a(kind: str, value: object) -> ValueError:
     return ValueError(f'"{value}" is not a {kind}')
 
 
-def parse_datetime(value: Any) -> dt.datetime:
+def parse_datetime(value: Any, *, excel_epoch: dt.datetime = EXCEL_1900) -> dt.datetime:
     """A naive datetime from ISO text, ``2026/5/1 10:00``, ``2026年5月1日`` or an XLSX cell.
 
     ISO text may carry a UTC offset (``Z``, ``+08:00``): the wall-clock time as
     written is kept and the offset dropped, because qloop stores local times.
+    A number is an Excel day serial counted from ``excel_epoch`` (the
+    workbook's date system).
     """
-    if type(value) is str and len(value) >= 10 and value[4] == "-" and value[7] == "-":
-        try:  # fast path for the ISO text most exports carry
-            parsed = dt.datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return parsed.replace(tzinfo=None) if parsed.tzinfo else parsed
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None)
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _from_excel_serial(value)
+        return _from_excel_serial(value, excel_epoch)
     text = str(value).strip()
+    if _ISO_DATETIME.fullmatch(text) is None:
+        return _parse_loose(text, "date and time")
     try:
         parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        parsed = _parse_loose(text, "date and time")
-    else:
-        if _ISO_PREFIX.match(text) is None:
-            # fromisoformat also takes week dates and 20260501; we document neither.
-            raise _not_a("date and time", text)
+    except ValueError as error:  # the shape is right, the calendar is not (2026-02-30)
+        raise _not_a("date and time", text) from error
     return parsed.replace(tzinfo=None)
 
 
-def parse_date(value: Any) -> dt.date:
+def parse_date(value: Any, *, excel_epoch: dt.datetime = EXCEL_1900) -> dt.date:
     """A date from the same formats as :func:`parse_datetime`; a time part is dropped."""
     if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:  # fast path for ISO dates
@@ -70,7 +70,7 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     try:
-        return parse_datetime(value).date()
+        return parse_datetime(value, excel_epoch=excel_epoch).date()
     except ValueError as error:
         raise _not_a("date", value) from error
 
@@ -109,11 +109,17 @@ def _parse_loose(text: str, kind: str) -> dt.datetime:
         raise _not_a(kind, text) from error
 
 
-def _from_excel_serial(value: float) -> dt.datetime:
-    # Serial 60 is Excel's phantom 1900-02-29; dates before March 1900 are not after-sales data.
+def _from_excel_serial(value: float, epoch: dt.datetime) -> dt.datetime:
+    """The time an Excel day serial stands for, to the nearest second.
+
+    Excel stores times as binary fractions of a day (10:00 is 0.41666...), so
+    truncating would turn 23:58 into 23:57:59. Serial 60 in the 1900 system
+    is Excel's phantom 1900-02-29; dates before March 1900 are not
+    after-sales data, so serials below 61 are refused.
+    """
     if not 61 <= value < 2958466:
         raise ValueError(f"{value} is not an Excel date serial")
-    return (_EXCEL_EPOCH + dt.timedelta(days=float(value))).replace(microsecond=0)
+    return epoch + dt.timedelta(seconds=round(float(value) * 86400))
 
 
 _TRUE = {"true", "yes", "y", "1", "t", "是", "已解决", "解决", "是的", "resolved", "fixed"}

@@ -64,10 +64,10 @@ def import_file(
                 )
                 if dry_run:
                     session.rollback()
+                kept = rejects.keep()  # before the commit: a stored import has its rejects
         except BaseException:
             rejects.discard()
             raise
-    kept = rejects.keep()
     result.rejects_path = str(kept) if kept else None
     return result
 

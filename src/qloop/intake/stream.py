@@ -39,7 +39,9 @@ def converted_chunks(
     first_row_of_key: dict[Any, int] = {}
     label = " + ".join(converter.labels[k] for k in converter.spec.key)
     for rows in source.batches(chunk_rows):
-        chunk = converter.convert_chunk(rows, text_only=source.text_only)
+        chunk = converter.convert_chunk(
+            rows, text_only=source.text_only, may_hold_nul=source.may_hold_nul
+        )
         duplicates = _mark_duplicates(chunk, converter.key(chunk), first_row_of_key, label)
         if duplicates:
             chunk = chunk.without(duplicates)

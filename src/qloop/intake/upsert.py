@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Date, DateTime, bindparam, insert, select, tuple_, update
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from qloop.core.db import json_dumps
@@ -35,11 +36,15 @@ from qloop.intake.records import TableSpec
 Processor = Callable[[Any], Any]
 
 
+Rejected = tuple[int, list[Any], str]  # row number, cells, reason
+
+
 @dataclass
 class ChunkOutcome:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 def register_products(session: Session, codes: set[str]) -> None:
@@ -69,10 +74,15 @@ def _register(session: Session, model: Any, codes: set[str], row: Any) -> None:
 class ChunkWriter:
     """Stores chunks of one file's records into the spec's table through the session."""
 
-    def __init__(self, session: Session, spec: TableSpec, present: list[str]) -> None:
+    def __init__(
+        self, session: Session, spec: TableSpec, present: list[str], labels: dict[str, str]
+    ) -> None:
         self.session = session
         self.spec = spec
         self.present = present
+        self.labels = labels
+        self._check_fields = sorted({f for check in spec.row_checks for f in check.fields})
+        self._dbapi_error: type[Exception] = session.get_bind().dialect.loaded_dbapi.Error
         table = spec.table
         dialect = session.get_bind().dialect
         quote = dialect.identifier_preparer.quote
@@ -121,12 +131,14 @@ class ChunkWriter:
             new = chunk.without(stored) if stored else chunk
             if len(new):
                 cursor.executemany(self._insert_sql, self._insert_rows(new))
+        except self._dbapi_error as error:  # reported like every other database error
+            raise DBAPIError.instance(self._insert_sql, None, error, self._dbapi_error) from None
         finally:
             cursor.close()
         outcome = ChunkOutcome(inserted=len(new))
         if stored:
-            outcome.updated = self._update([chunk.record(i) for i in sorted(stored)])
-            outcome.unchanged = len(stored) - outcome.updated
+            outcome.updated, outcome.rejected = self._update(chunk, sorted(stored))
+            outcome.unchanged = len(stored) - outcome.updated - len(outcome.rejected)
         return outcome
 
     def _stored_positions(self, cursor: Any, chunk: Chunk) -> set[int]:
@@ -181,27 +193,39 @@ class ChunkWriter:
                 columns[index] = list(map(process, values))
         return list(zip(*columns, strict=True))
 
-    def _update(self, records: list[dict[str, Any]]) -> int:
-        """Apply the file's values to stored rows; returns how many changed."""
+    def _update(self, chunk: Chunk, positions: list[int]) -> tuple[int, list[Rejected]]:
+        """Apply the file's values to stored rows: (how many changed, rows rejected).
+
+        A row is rejected when the merged values break a rule across fields
+        (a new ``opened_at`` after the stored ``closed_at``), which the file's
+        values alone could not show.
+        """
         table = self.spec.table
         key = self.spec.key
         key_columns = [table.c[k] for k in key]
-        by_key = {tuple(r[k] for k in key): r for r in records}
+        by_key = {tuple(chunk.columns[k][i] for k in key): i for i in positions}
         condition = (
             key_columns[0].in_([k[0] for k in by_key])
             if len(key) == 1
             else tuple_(*key_columns).in_(list(by_key))
         )
         others = [table.c[c] for c in self._compared if c not in key]
-        rows = self.session.execute(select(table.c.id, *key_columns, *others).where(condition))
-        changed = [
-            merged
-            for old in rows.mappings()
-            if (
-                merged := _merge(self.spec, old, by_key[tuple(old[k] for k in key)], self._compared)
-            )
-            is not None
-        ]
+        checked = [table.c[c] for c in self._check_fields if c not in self._compared]
+        rows = self.session.execute(
+            select(table.c.id, *key_columns, *others, *checked).where(condition)
+        )
+        changed: list[dict[str, Any]] = []
+        rejected: list[Rejected] = []
+        for old in rows.mappings():
+            position = by_key[tuple(old[k] for k in key)]
+            merged = _merge(self.spec, old, chunk.record(position), self._compared)
+            if merged is None:
+                continue
+            reason = self._broken_rule({**old, **merged})
+            if reason is None:
+                changed.append(merged)
+            else:
+                rejected.append((chunk.row_numbers[position], chunk.cells[position], reason))
         if changed:
             columns = [c.name for c in others]
             statement = (
@@ -213,7 +237,15 @@ class ChunkWriter:
                 statement,
                 [{"_id": row["id"], **{f"_new_{c}": row[c] for c in columns}} for row in changed],
             )
-        return len(changed)
+        return len(changed), rejected
+
+    def _broken_rule(self, values: dict[str, Any]) -> str | None:
+        for check in self.spec.row_checks:
+            reason = check.check(*(values[f] for f in check.fields))
+            if reason is not None:
+                label = self.labels.get(check.column, check.column)
+                return f"{label}: {reason} (with the stored values)"
+        return None
 
 
 _PROBES: list[tuple[type, Any, Callable[[Any], Any]]] = [
