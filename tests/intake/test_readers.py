@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from itertools import chain
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def rows_by_csv_module(text: str) -> list[tuple[int, list[str]]]:
 
 def read_all(path: Path) -> list[tuple[int, list[str]]]:
     with TableFile(path, sheet=None, is_header=lambda cells: True) as table:
-        return [(table.header_row, list(table.header)), *table.rows()]
+        return [(table.header_row, list(table.header)), *chain.from_iterable(table.batches(7))]
 
 
 cell = st.text(alphabet=st.sampled_from(list('ab 1-,"\n\r\t；电池\u3000')), max_size=6)
@@ -114,7 +115,7 @@ def test_header_found_below_title_rows(tmp_path: Path) -> None:
     )
     with TableFile(path, sheet=None, is_header=lambda c: "serial" in c) as table:
         assert (table.header_row, table.header) == (4, ["serial", "product", "x"])
-        assert list(table.rows()) == [(5, ["SN1", "PX9", "1"])]
+        assert list(table.batches(10)) == [[(5, ["SN1", "PX9", "1"])]]
 
 
 plain_cell = st.text(alphabet=st.sampled_from(list("ab1- \t\u3000\xa0电池;")), max_size=5)

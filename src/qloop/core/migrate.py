@@ -65,10 +65,3 @@ def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-def autogenerate(connection: Connection, message: str) -> None:
-    """Write a new revision from the difference between the models and the database (developers)."""
-    from alembic import command
-
-    command.revision(alembic_config(connection), message=message, autogenerate=True)

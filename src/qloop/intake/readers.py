@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qloop.core.errors import InputError
-from qloop.intake.csv_reader import BLOCK_ROWS, CsvSource, HeaderTest, Row
+from qloop.intake.csv_reader import CsvSource, HeaderTest, Row
 from qloop.intake.xlsx_reader import XlsxSource
 
 HEADER_SEARCH_ROWS = 20
@@ -112,11 +112,6 @@ class TableFile:
                 pending.extend(block)
         if pending:
             yield pending
-
-    def rows(self) -> Iterator[Row]:
-        """The data rows after the header, one by one."""
-        for batch in self.batches(BLOCK_ROWS):
-            yield from batch
 
     def close(self) -> None:
         """Release the file handle (or workbook) even when reading stopped halfway."""
