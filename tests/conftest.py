@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from qloop.core import migrate
-from qloop.core.db import Base, make_engine
+from qloop.core.db import make_engine
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -60,7 +60,7 @@ def postgres_url() -> Iterator[str]:
 
 def _empty_all_tables(engine: Engine) -> None:
     with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(migrate.target_metadata().sorted_tables):
             connection.execute(table.delete())
 
 

@@ -25,7 +25,19 @@ def test_database_is_at_the_head_revision(engine: Engine) -> None:
 
 def test_upgrade_twice_changes_nothing(engine: Engine) -> None:
     migrate.upgrade(engine)
-    assert migrate.current_revision(engine) == "0001"
+    assert migrate.current_revision(engine) == migrate.HEAD_REVISION
+
+
+def test_every_migration_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    from alembic import command
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'steps.db'}")
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        command.downgrade(migrate.alembic_config(connection), "base")
+    assert migrate.current_revision(engine) is None
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == migrate.HEAD_REVISION
 
 
 def test_ensure_schema_creates_a_new_database_once(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from qloop import __version__
+from qloop.accounts.cli import token_app, user_app
 from qloop.core.cli_context import CliState, console, err_console
 from qloop.core.settings import get_settings
 from qloop.demo.cli import demo_command
@@ -78,3 +79,5 @@ app.command("import")(import_command)
 app.command("status")(status_command)
 app.command("demo")(demo_command)
 app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")

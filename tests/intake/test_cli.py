@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qloop.cli import app
+from qloop.core import migrate
 from tests.files import write_csv
 
 runner = CliRunner()
@@ -87,14 +88,14 @@ def test_status_reports_counts_schema_and_case_range(db_url: str, tmp_path: Path
     code, output = run("--db", db_url, "status", "--format", "json")
     status = json.loads(output)
     assert code == 0
-    assert status["schema_version"] == "0001"
+    assert status["schema_version"] == migrate.HEAD_REVISION
     assert (status["cases"], status["units"], status["repairs"], status["surveys"]) == (2, 0, 0, 0)
     assert (status["cases_from"], status["cases_to"]) == (
         "2026-03-01 08:00:00",
         "2026-05-31 17:45:00",
     )
     code, output = run("--db", db_url, "status")
-    assert code == 0 and "cases" in output and "0001" in output
+    assert code == 0 and "cases" in output and migrate.HEAD_REVISION in output
 
 
 def test_database_from_environment_and_default_file(
@@ -107,7 +108,7 @@ def test_database_from_environment_and_default_file(
     other = tmp_path / "other.db"
     monkeypatch.setenv("QLOOP_DATABASE_URL", f"sqlite:///{other}")
     code, output = run("db", "upgrade")
-    assert code == 0 and "0001" in output and other.exists()
+    assert code == 0 and migrate.HEAD_REVISION in output and other.exists()
 
 
 def test_database_and_settings_failures_are_one_line_errors(tmp_path: Path) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import Any
 
 import orjson
 from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -22,6 +24,21 @@ NAMING_CONVENTION = {
 
 #: JSON everywhere, JSONB on PostgreSQL so later issues can index into attributes.
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+def text_enum(enum_cls: type[StrEnum], name: str) -> SAEnum:
+    """A StrEnum stored as its values in a short string column with a CHECK constraint.
+
+    Not a native PostgreSQL enum: adding a value later is then a plain migration.
+    """
+    return SAEnum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 class Base(DeclarativeBase):

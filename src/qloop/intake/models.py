@@ -24,10 +24,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qloop.core.db import Base, JsonDocument
+from qloop.core.db import Base, JsonDocument, text_enum
 
 
 class Channel(StrEnum):
@@ -66,17 +65,6 @@ class SetBy(StrEnum):
     IMPORTED = "imported"
     AUTO = "auto"
     USER = "user"
-
-
-def _enum(enum_cls: type[StrEnum], name: str) -> SAEnum:
-    return SAEnum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class Product(Base):
@@ -123,7 +111,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[str] = mapped_column(String(100), unique=True)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    channel: Mapped[Channel] = mapped_column(text_enum(Channel, "channel"))
     serial: Mapped[str | None] = mapped_column(String(100), index=True)
     product: Mapped[str | None] = mapped_column(ForeignKey("products.code"), index=True)
     region: Mapped[str | None] = mapped_column(String(100))
@@ -131,15 +119,30 @@ class Case(Base):
     description: Mapped[str] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(ForeignKey("categories.code"), index=True)
     failure_mode: Mapped[str | None] = mapped_column(String(100), index=True)
-    severity: Mapped[Severity | None] = mapped_column(_enum(Severity, "severity"))
+    severity: Mapped[Severity | None] = mapped_column(text_enum(Severity, "severity"))
     status: Mapped[CaseStatus] = mapped_column(
-        _enum(CaseStatus, "case_status"), default=CaseStatus.NEW
+        text_enum(CaseStatus, "case_status"), default=CaseStatus.NEW
     )
-    category_set_by: Mapped[SetBy | None] = mapped_column(_enum(SetBy, "category_set_by"))
+    category_set_by: Mapped[SetBy | None] = mapped_column(text_enum(SetBy, "category_set_by"))
     category_set_by_user: Mapped[str | None] = mapped_column(String(100))
-    severity_set_by: Mapped[SetBy | None] = mapped_column(_enum(SetBy, "severity_set_by"))
+    severity_set_by: Mapped[SetBy | None] = mapped_column(text_enum(SetBy, "severity_set_by"))
     severity_set_by_user: Mapped[str | None] = mapped_column(String(100))
+    assignee: Mapped[str | None] = mapped_column(String(100), index=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+
+class CaseChange(Base):
+    """One change to a case by a person: who, when, which field, old and new value."""
+
+    __tablename__ = "case_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_pk: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    user_name: Mapped[str] = mapped_column(String(100))
+    field: Mapped[str] = mapped_column(String(50))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
 
 
 class Repair(Base):
