@@ -12,11 +12,15 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 from qloop.core import migrate
 from qloop.core.db import make_engine
@@ -86,3 +90,32 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    """A TestClient on a fresh app over the test database."""
+    from fastapi.testclient import TestClient
+
+    from qloop.core.settings import Settings
+    from qloop.web.app import create_app
+
+    app = create_app(Settings(database_url=db_url))
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def tokens(engine: Engine) -> dict[str, str]:
+    """A user for every role and an API token for each: {role: token}."""
+    from qloop.accounts import service as accounts
+    from qloop.accounts.models import Role
+    from qloop.core.db import session_scope
+
+    made = {}
+    with session_scope(engine) as session:
+        for role in Role:
+            accounts.create_user(session, name=f"{role}-user", password="correct horse", role=role)
+            made[role.value] = accounts.create_token(session, user_name=f"{role}-user")[1]
+    return made

@@ -14,6 +14,7 @@ from qloop.core.cli_context import CliState, console, err_console
 from qloop.core.settings import get_settings
 from qloop.demo.cli import demo_command
 from qloop.intake.cli import import_command, status_command
+from qloop.web.cli import serve_command
 
 app = typer.Typer(
     help="qloop: after-sales quality management, from field problem to verified fix.",
@@ -78,6 +79,7 @@ def run() -> None:
 app.command("import")(import_command)
 app.command("status")(status_command)
 app.command("demo")(demo_command)
+app.command("serve")(serve_command)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")

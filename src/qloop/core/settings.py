@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QLOOP_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    #: signs forms; when empty, qloop generates one on first run and keeps it in the database
+    secret_key: str | None = None
+    upload_limit_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    session_hours: float = Field(default=12.0, gt=0)
     #: rows per chunk: small chunks keep the working set in the CPU cache (measured)
     import_chunk_rows: int = Field(default=500, ge=1, le=10_000)
 

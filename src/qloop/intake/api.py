@@ -1,0 +1,162 @@
+"""``/api/v1`` for cases, units, repairs and surveys: thin handlers over the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from qloop.intake import case_service
+from qloop.intake.models import Repair, Survey
+from qloop.intake.schemas import (
+    CaseCreate,
+    CaseDetail,
+    CasePage,
+    CaseSummary,
+    CaseUpdate,
+    RepairRead,
+    SurveyRead,
+    UnitDetail,
+)
+from qloop.web.deps import Engineer, Reader, SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.get("/cases", response_model=CasePage)
+def list_cases(
+    session: SessionDep,
+    _user: Reader,
+    channel: str | None = None,
+    category: str | None = None,
+    severity: str | None = None,
+    status: str | None = None,
+    product: str | None = None,
+    serial: str | None = None,
+    q: Annotated[str | None, Query(description="words in the title or description")] = None,
+    received_from: dt.datetime | None = None,
+    received_to: dt.datetime | None = None,
+    sort: str = "-received_at",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> CasePage:
+    """Cases matching every filter given, newest first unless ``sort`` says otherwise."""
+    filters = case_service.CaseFilters(
+        channel, category, severity, status, product, serial, q, received_from, received_to
+    )
+    items, total = case_service.list_cases(
+        session, filters=filters, sort=sort, limit=limit, offset=offset
+    )
+    return CasePage(
+        items=[CaseSummary.model_validate(c) for c in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/cases/{case_id}", response_model=CaseDetail)
+def get_case(case_id: str, session: SessionDep, _user: Reader) -> CaseDetail:
+    """A case with its unit (and the unit's attributes), repairs, surveys and history."""
+    context = case_service.case_context(session, case_id)
+    return CaseDetail.model_validate(
+        {
+            **CaseSummary.model_validate(context.case).model_dump(),
+            "attributes": context.case.attributes,
+            "assignee": context.case.assignee,
+            "category_set_by": context.case.category_set_by,
+            "severity_set_by": context.case.severity_set_by,
+            "unit": context.unit,
+            "repairs": context.repairs,
+            "surveys": context.surveys,
+            "history": context.history,
+        }
+    )
+
+
+@router.post("/cases", response_model=CaseSummary, status_code=201)
+def create_case(body: CaseCreate, session: SessionDep, user: Engineer) -> CaseSummary:
+    """A new case, validated like an imported row."""
+    fields = body.model_dump(exclude={"attributes"})
+    created = case_service.create_case(
+        session, fields=fields, attributes=body.attributes, user=user
+    )
+    return CaseSummary.model_validate(created)
+
+
+@router.patch("/cases/{case_id}", response_model=CaseDetail)
+def update_case(case_id: str, body: CaseUpdate, session: SessionDep, user: Engineer) -> CaseDetail:
+    """Change category, failure mode, severity, status or assignee; each change is recorded."""
+    case_service.update_case(
+        session, case_id=case_id, changes=body.model_dump(exclude_unset=True), user=user
+    )
+    return get_case(case_id, session, user)
+
+
+@router.get("/units/{serial}", response_model=UnitDetail)
+def get_unit(serial: str, session: SessionDep, _user: Reader) -> UnitDetail:
+    """A unit with its attributes, its cases and its repairs."""
+    unit, cases, repairs = case_service.unit_context(session, serial)
+    return UnitDetail.model_validate(
+        {
+            "serial": unit.serial,
+            "product": unit.product,
+            "batch": unit.batch,
+            "production_date": unit.production_date,
+            "ship_date": unit.ship_date,
+            "region": unit.region,
+            "attributes": unit.attributes,
+            "cases": cases,
+            "repairs": repairs,
+        }
+    )
+
+
+@router.get("/repairs", response_model=list[RepairRead])
+def list_repairs(
+    session: SessionDep,
+    _user: Reader,
+    serial: str | None = None,
+    case_id: str | None = None,
+    opened_from: dt.datetime | None = None,
+    opened_to: dt.datetime | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[RepairRead]:
+    """Repairs, newest first, filtered by unit, case or opening time."""
+    statement = select(Repair).order_by(Repair.opened_at.desc(), Repair.id.desc())
+    for column, value in ((Repair.serial, serial), (Repair.case_id, case_id)):
+        if value:
+            statement = statement.where(column == value)
+    if opened_from:
+        statement = statement.where(Repair.opened_at >= opened_from)
+    if opened_to:
+        statement = statement.where(Repair.opened_at <= opened_to)
+    rows = session.scalars(statement.limit(limit).offset(offset))
+    return [RepairRead.model_validate(r) for r in rows]
+
+
+@router.get("/surveys", response_model=list[SurveyRead])
+def list_surveys(
+    session: SessionDep,
+    _user: Reader,
+    case_id: str | None = None,
+    answered_from: dt.datetime | None = None,
+    answered_to: dt.datetime | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[SurveyRead]:
+    """Survey answers, newest first, filtered by case or answer time."""
+    statement = select(Survey).order_by(Survey.answered_at.desc(), Survey.id.desc())
+    if case_id:
+        statement = statement.where(Survey.case_id == case_id)
+    if answered_from:
+        statement = statement.where(Survey.answered_at >= answered_from)
+    if answered_to:
+        statement = statement.where(Survey.answered_at <= answered_to)
+    rows = session.scalars(statement.limit(limit).offset(offset))
+    return [SurveyRead.model_validate(s) for s in rows]

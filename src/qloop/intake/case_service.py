@@ -1,0 +1,214 @@
+"""Cases as people work with them: find, read with their context, create, change with history.
+
+Imports go through ``service.import_file``; this module serves the API and the
+pages. A typed-in case is validated by the very converter an imported row goes
+through, so both paths accept and refuse the same things.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from qloop.accounts.models import User
+from qloop.core.errors import InputError, NotFound
+from qloop.intake.categories import category_code
+from qloop.intake.convert import RowConverter
+from qloop.intake.models import Case, CaseChange, Repair, SetBy, Survey, Unit
+from qloop.intake.parsing import normalise_code, parse_severity, parse_status
+from qloop.intake.records import SPECS, RowError
+from qloop.intake.upsert import register_categories, register_products
+
+SORTABLE = ("received_at", "case_id", "severity", "status", "channel", "product", "category")
+_SEVERITY_ORDER = case({"urgent": 0, "important": 1, "general": 2}, value=Case.severity, else_=3)
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    channel: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    status: str | None = None
+    product: str | None = None
+    serial: str | None = None
+    q: str | None = None  # every word must appear in the title or the description
+    received_from: dt.datetime | None = None
+    received_to: dt.datetime | None = None
+
+
+def _filtered(statement: Select[Any], filters: CaseFilters) -> Select[Any]:
+    for name in ("channel", "category", "severity", "status", "product", "serial"):
+        value = getattr(filters, name)
+        if value:
+            statement = statement.where(getattr(Case, name) == value)
+    if filters.received_from is not None:
+        statement = statement.where(Case.received_at >= filters.received_from)
+    if filters.received_to is not None:
+        statement = statement.where(Case.received_at <= filters.received_to)
+    for word in (filters.q or "").split():
+        # LIKE, not a tokenising full-text index: Chinese has no spaces between words, and
+        # a two-character query such as 鼓包 must find its cases.
+        needle = word.lower()
+        statement = statement.where(
+            or_(
+                func.lower(Case.title).contains(needle, autoescape=True),
+                func.lower(Case.description).contains(needle, autoescape=True),
+            )
+        )
+    return statement
+
+
+def list_cases(
+    session: Session,
+    *,
+    filters: CaseFilters,
+    sort: str = "-received_at",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Case], int]:
+    """One page of cases and the number of all that match; ``sort`` is a field, ``-`` first
+    for descending."""
+    field = sort.removeprefix("-")
+    if field not in SORTABLE:
+        raise InputError(f"sort by one of {', '.join(SORTABLE)} (- for descending)", column="sort")
+    key = _SEVERITY_ORDER if field == "severity" else getattr(Case, field)
+    order = key.desc() if sort.startswith("-") else key.asc()
+    total = session.scalar(_filtered(select(func.count()).select_from(Case), filters)) or 0
+    rows = session.scalars(
+        _filtered(select(Case), filters).order_by(order, Case.id.desc()).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+def require_case(session: Session, case_id: str) -> Case:
+    found = session.scalar(select(Case).where(Case.case_id == case_id))
+    if found is None:
+        raise NotFound(f'no case "{case_id}"')
+    return found
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    case: Case
+    unit: Unit | None
+    repairs: list[Repair]
+    surveys: list[Survey]
+    history: list[CaseChange]
+
+
+def case_context(session: Session, case_id: str) -> CaseContext:
+    """A case with its unit, its repairs and surveys, and its change history."""
+    found = require_case(session, case_id)
+    unit = session.scalar(select(Unit).where(Unit.serial == found.serial)) if found.serial else None
+    repairs = session.scalars(
+        select(Repair).where(Repair.case_id == case_id).order_by(Repair.opened_at)
+    )
+    surveys = session.scalars(
+        select(Survey).where(Survey.case_id == case_id).order_by(Survey.answered_at)
+    )
+    history = session.scalars(
+        select(CaseChange).where(CaseChange.case_pk == found.id).order_by(CaseChange.id)
+    )
+    return CaseContext(found, unit, list(repairs), list(surveys), list(history))
+
+
+def unit_context(session: Session, serial: str) -> tuple[Unit, list[Case], list[Repair]]:
+    unit = session.scalar(select(Unit).where(Unit.serial == serial))
+    if unit is None:
+        raise NotFound(f'no unit "{serial}"')
+    cases = session.scalars(select(Case).where(Case.serial == serial).order_by(Case.received_at))
+    repairs = session.scalars(
+        select(Repair).where(Repair.serial == serial).order_by(Repair.opened_at)
+    )
+    return unit, list(cases), list(repairs)
+
+
+def create_case(
+    session: Session, *, fields: dict[str, str | None], attributes: dict[str, str], user: User
+) -> Case:
+    """Store a typed-in case, validated like an imported row; its labels are the user's."""
+    header = [*fields, *attributes]
+    converter = RowConverter(SPECS["cases"], header, file="new case")
+    try:
+        record = converter.convert([v or "" for v in [*fields.values(), *attributes.values()]])
+    except RowError as error:
+        raise InputError(error.reason, column=error.column) from None
+    if session.scalar(select(Case.id).where(Case.case_id == record["case_id"])) is not None:
+        raise InputError(f'case "{record["case_id"]}" exists already', column="case_id")
+    if record.get("product"):
+        register_products(session, {record["product"]})
+    if record.get("category"):
+        register_categories(session, {record["category"]})
+    values = {k: v for k, v in record.items() if v is not None}
+    new = Case(**values)
+    for field in ("category", "severity"):
+        if values.get(field) is not None:
+            setattr(new, f"{field}_set_by", SetBy.USER)
+            setattr(new, f"{field}_set_by_user", user.name)
+    session.add(new)
+    session.flush()
+    return new
+
+
+def update_case(
+    session: Session,
+    *,
+    case_id: str,
+    changes: dict[str, str | None],
+    user: User,
+    at: dt.datetime | None = None,
+) -> Case:
+    """Apply a person's changes; every changed field is recorded with old and new value."""
+    found = require_case(session, case_id)
+    at = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for field, raw in changes.items():
+        new = _parsed(session, field, raw)
+        old = getattr(found, field)
+        if (str(old) if old is not None else None) == new:
+            continue
+        setattr(found, field, new)
+        if field in ("category", "severity"):
+            setattr(found, f"{field}_set_by", SetBy.USER)
+            setattr(found, f"{field}_set_by_user", user.name)
+        session.add(
+            CaseChange(
+                case_pk=found.id,
+                changed_at=at,
+                user_name=user.name,
+                field=field,
+                old_value=None if old is None else str(old),
+                new_value=new,
+            )
+        )
+    session.flush()
+    return found
+
+
+def _parsed(session: Session, field: str, raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        if field == "status":
+            raise InputError("a case always has a status", column="status")
+        return None
+    try:
+        if field == "category":
+            code = category_code(raw)
+            register_categories(session, {code})
+            return code
+        if field == "failure_mode":
+            return normalise_code(raw)
+        if field == "severity":
+            return parse_severity(raw)
+        if field == "status":
+            return parse_status(raw)
+    except ValueError as error:
+        raise InputError(str(error), column=field) from None
+    if field != "assignee":
+        raise InputError("cannot be changed here", column=field)
+    assignee = session.scalar(select(User).where(User.name == raw.strip(), User.active))
+    if assignee is None:
+        raise InputError(f'no active user "{raw.strip()}"', column="assignee")
+    return assignee.name

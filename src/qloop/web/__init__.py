@@ -1,0 +1,1 @@
+"""The web application: FastAPI app, request dependencies, error responses."""

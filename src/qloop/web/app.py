@@ -1,0 +1,51 @@
+"""The FastAPI application: ``create_app()`` builds a fresh one (no state at import time)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
+from qloop import __version__
+from qloop.core import migrate
+from qloop.core.db import make_engine
+from qloop.core.settings import Settings, get_settings
+from qloop.intake import api as intake_api
+from qloop.web import problems
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app on the settings' database, its schema brought up to date first."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+    migrate.ensure_schema(engine)
+    app = FastAPI(
+        title="qloop",
+        version=__version__,
+        description="After-sales quality management: cases, units, repairs, surveys.",
+        docs_url=None,  # served below from the installed package, not from a CDN
+        redoc_url=None,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    problems.install(app)
+    app.include_router(intake_api.router)
+    _serve_api_docs(app)
+    return app
+
+
+def _serve_api_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs with its files from the swagger-ui-bundle package: works offline."""
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="qloop API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )

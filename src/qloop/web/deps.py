@@ -1,0 +1,62 @@
+"""Request dependencies: one database transaction per request, and who is asking.
+
+A caller is known by a bearer token (API clients) or by the session cookie
+(pages). Roles rank viewer < owner < engineer < admin; an endpoint asks for
+the lowest role it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from qloop.accounts import service as accounts
+from qloop.accounts.models import Role, User
+from qloop.core.db import session_scope
+
+SESSION_COOKIE = "qloop_session"
+RANK = {Role.VIEWER: 0, Role.OWNER: 1, Role.ENGINEER: 2, Role.ADMIN: 3}
+
+
+def database(request: Request) -> Iterator[Session]:
+    """The request's session: committed when the request succeeds, rolled back otherwise."""
+    with session_scope(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(database)]
+
+
+def caller(request: Request, session: SessionDep) -> User | None:
+    """The user behind the bearer token or the session cookie, if any."""
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return accounts.token_user(session, header[7:].strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        found = accounts.session_user(session, cookie)
+        if found is not None:
+            request.state.login = found[1]
+            return found[0]
+    return None
+
+
+def require(role: Role) -> Callable[..., User]:
+    """A dependency that lets through users of ``role`` or above: 401 anonymous, 403 below."""
+
+    def check(user: Annotated[User | None, Depends(caller)]) -> User:
+        if user is None:
+            raise HTTPException(401, "log in, or send an API token as 'Authorization: Bearer'")
+        if RANK[user.role] < RANK[role]:
+            raise HTTPException(403, f"this needs the {role} role; you are {user.role}")
+        return user
+
+    return check
+
+
+Reader = Annotated[User, Depends(require(Role.VIEWER))]
+Engineer = Annotated[User, Depends(require(Role.ENGINEER))]
+Admin = Annotated[User, Depends(require(Role.ADMIN))]

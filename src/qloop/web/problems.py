@@ -1,0 +1,75 @@
+"""Errors as ``application/problem+json`` (RFC 9457), from one place for the whole app.
+
+Services raise ``core.errors`` exceptions; this module maps them to status
+codes, so no endpoint repeats a 404 block.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from qloop.core.errors import InputError, InvalidTransition, NotFound
+
+PROBLEM = "application/problem+json"
+TITLES = {
+    400: "Bad request",
+    401: "Not logged in",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    413: "Too large",
+    415: "Unsupported file type",
+    422: "Invalid input",
+}
+
+
+def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn exceptions into problem responses."""
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        return problem(error.status_code, str(error.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": ".".join(str(part) for part in item["loc"] if part != "body"),
+                "reason": item["msg"],
+            }
+            for item in error.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        return problem(422, detail, errors=errors)
+
+    @app.exception_handler(NotFound)
+    async def not_found(_request: Request, error: NotFound) -> JSONResponse:
+        return problem(404, str(error))
+
+    @app.exception_handler(InputError)
+    async def input_error(_request: Request, error: InputError) -> JSONResponse:
+        extra = (
+            {"errors": [{"field": error.column, "reason": error.reason}]} if error.column else {}
+        )
+        return problem(422, str(error), **extra)
+
+    @app.exception_handler(InvalidTransition)
+    async def conflict(_request: Request, error: InvalidTransition) -> JSONResponse:
+        return problem(409, str(error))
