@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from qloop.intake import case_service
@@ -20,9 +22,10 @@ from qloop.intake.schemas import (
     SurveyRead,
     UnitDetail,
 )
-from qloop.web.deps import Engineer, Reader, SessionDep
+from qloop.web.deps import Engineer, PageUser, Reader, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
+pages = APIRouter(include_in_schema=False)
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
 
@@ -160,3 +163,38 @@ def list_surveys(
         statement = statement.where(Survey.answered_at <= answered_to)
     rows = session.scalars(statement.limit(limit).offset(offset))
     return [SurveyRead.model_validate(s) for s in rows]
+
+
+class DashboardRead(BaseModel):
+    open_counts: list[dict[str, str | int | None]]
+    newest_urgent: list[CaseSummary]
+
+
+@router.get("/dashboard", response_model=DashboardRead)
+def dashboard_data(session: SessionDep, _user: Reader) -> DashboardRead:
+    """What the dashboard shows: open cases by status and severity, newest urgent cases."""
+    counts = case_service.open_case_counts(session)
+    return DashboardRead(
+        open_counts=[
+            {"status": status, "severity": severity, "cases": n}
+            for (status, severity), n in sorted(counts.items(), key=str)
+        ],
+        newest_urgent=[CaseSummary.model_validate(c) for c in case_service.newest_urgent(session)],
+    )
+
+
+@pages.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResponse:
+    """The dashboard page (its JSON twin: /api/v1/dashboard)."""
+    context = {
+        "user": user,
+        "csrf": request.state.login.csrf_token if hasattr(request.state, "login") else "",
+        "statuses": case_service.OPEN_STATUSES,
+        "severities": ("urgent", "important", "general"),
+        "counts": case_service.open_case_counts(session),
+        "urgent": case_service.newest_urgent(session),
+    }
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, "intake/dashboard.html", context
+    )
+    return response

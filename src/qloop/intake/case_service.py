@@ -212,3 +212,31 @@ def _parsed(session: Session, field: str, raw: str | None) -> str | None:
     if assignee is None:
         raise InputError(f'no active user "{raw.strip()}"', column="assignee")
     return assignee.name
+
+
+OPEN_STATUSES = ("new", "in_progress")
+
+
+def open_case_counts(session: Session) -> dict[tuple[str, str | None], int]:
+    """Open cases by (status, severity); severity ``None`` for cases not graded yet."""
+    rows = session.execute(
+        select(Case.status, Case.severity, func.count())
+        .where(Case.status.in_(OPEN_STATUSES))
+        .group_by(Case.status, Case.severity)
+    )
+    return {
+        (str(status), None if severity is None else str(severity)): count
+        for status, severity, count in rows
+    }
+
+
+def newest_urgent(session: Session, *, limit: int = 10) -> list[Case]:
+    """The most recent open urgent cases."""
+    return list(
+        session.scalars(
+            select(Case)
+            .where(Case.severity == "urgent", Case.status.in_(OPEN_STATUSES))
+            .order_by(Case.received_at.desc(), Case.id.desc())
+            .limit(limit)
+        )
+    )

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from qloop import __version__
+from qloop.accounts import api as accounts_api
 from qloop.core import migrate
 from qloop.core.db import make_engine
 from qloop.core.settings import Settings, get_settings
 from qloop.intake import api as intake_api
 from qloop.web import problems
+from qloop.web.deps import LoginRequired
+from qloop.web.templating import make_templates
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,7 +36,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.engine = engine
     app.state.settings = settings
+    app.state.templates = make_templates()
     problems.install(app)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(_request: Request, error: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={quote(error.next_path)}", status_code=303)
+
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.include_router(accounts_api.router)
+    app.include_router(intake_api.pages)
     app.include_router(intake_api.router)
     _serve_api_docs(app)
     return app
@@ -38,14 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _serve_api_docs(app: FastAPI) -> None:
     """Swagger UI at /docs with its files from the swagger-ui-bundle package: works offline."""
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
+    app.mount("/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title="qloop API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+            swagger_js_url="/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/swagger/swagger-ui.css",
+            swagger_favicon_url="/swagger/favicon-32x32.png",
         )

@@ -44,14 +44,26 @@ def caller(request: Request, session: SessionDep) -> User | None:
     return None
 
 
-def require(role: Role) -> Callable[..., User]:
-    """A dependency that lets through users of ``role`` or above: 401 anonymous, 403 below."""
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
-    def check(user: Annotated[User | None, Depends(caller)]) -> User:
+
+def require(role: Role) -> Callable[..., User]:
+    """A dependency that lets through users of ``role`` or above: 401 anonymous, 403 below.
+
+    A change made with the session cookie (the pages' own scripts) must also carry
+    the session's CSRF token in ``X-CSRF-Token``; bearer tokens need none.
+    """
+
+    def check(request: Request, user: Annotated[User | None, Depends(caller)]) -> User:
         if user is None:
             raise HTTPException(401, "log in, or send an API token as 'Authorization: Bearer'")
         if RANK[user.role] < RANK[role]:
             raise HTTPException(403, f"this needs the {role} role; you are {user.role}")
+        login = getattr(request.state, "login", None)
+        if login is not None and request.method not in SAFE_METHODS:
+            from qloop.web.csrf import check_session_form
+
+            check_session_form(request, request.headers.get("x-csrf-token"))
         return user
 
     return check
@@ -60,3 +72,32 @@ def require(role: Role) -> Callable[..., User]:
 Reader = Annotated[User, Depends(require(Role.VIEWER))]
 Engineer = Annotated[User, Depends(require(Role.ENGINEER))]
 Admin = Annotated[User, Depends(require(Role.ADMIN))]
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a login: the app answers with a redirect to /login."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def page_user(request: Request, user: Annotated[User | None, Depends(caller)]) -> User:
+    if user is None:
+        raise LoginRequired(request.url.path)
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]
+
+
+def form_secret(request: Request, session: Session) -> str:
+    """The key that signs anonymous forms: the setting, else one kept in the database."""
+    configured: str | None = request.app.state.settings.secret_key
+    return configured or accounts.app_secret(session, "form_key")
+
+
+def page_context(request: Request, user: User, **values: object) -> dict[str, object]:
+    """What every page template needs: the user and the CSRF token for its forms."""
+    login = getattr(request.state, "login", None)
+    return {"user": user, "csrf": login.csrf_token if login is not None else "", **values}

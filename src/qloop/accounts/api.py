@@ -1,0 +1,107 @@
+"""Login and logout pages: a session cookie for people, bearer tokens are for programs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from qloop.accounts import service
+from qloop.web import csrf
+from qloop.web.deps import SESSION_COOKIE, PageUser, SessionDep, form_secret
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    parts = urlsplit(target)
+    return target if target.startswith("/") and not parts.netloc and not parts.scheme else "/"
+
+
+def _login_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    name: str = "",
+    error: str = "",
+    next_path: str = "/",
+    status: int = 200,
+) -> Response:
+    token = csrf.new_cookie_token()
+    page: Response = request.app.state.templates.TemplateResponse(
+        request,
+        "accounts/login.html",
+        {
+            "user": None,
+            "csrf": csrf.sign(form_secret(request, session), token),
+            "name": name,
+            "error": error,
+            "next": _safe_next(next_path),
+        },
+        status_code=status,
+    )
+    page.set_cookie(
+        csrf.CSRF_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https"
+    )
+    return page
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, session: SessionDep, next: str = "/") -> Response:
+    return _login_page(request, session, next_path=next)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    name: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_field: Annotated[str | None, Form(alias="csrf")] = None,
+    next_path: Annotated[str, Form(alias="next")] = "/",
+) -> Response:
+    """Check the form's origin, then the password (ten failures lock the account)."""
+    csrf.check_anonymous_form(request, form_secret(request, session), csrf_field)
+    outcome = service.authenticate(session, name=name, password=password)
+    if outcome.user is None:
+        return _login_page(
+            request,
+            session,
+            name=name,
+            error=outcome.refused or "",
+            next_path=next_path,
+            status=401,
+        )
+    hours = request.app.state.settings.session_hours
+    _login, token = service.start_session(
+        session, user=outcome.user, lifetime=dt.timedelta(hours=hours)
+    )
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    response.delete_cookie(csrf.CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    session: SessionDep,
+    _user: PageUser,
+    csrf_field: Annotated[str | None, Form(alias="csrf")] = None,
+) -> Response:
+    csrf.check_session_form(request, csrf_field)
+    service.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
