@@ -1,0 +1,120 @@
+"""The pages in a real headless Chromium (Debian's package, driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy.engine import Engine
+
+from qloop.accounts import service as accounts
+from qloop.accounts.models import Role
+from qloop.core.db import make_engine, session_scope
+from qloop.core.settings import Settings
+from qloop.intake.service import import_file
+from qloop.web.app import create_app
+from tests.files import write_csv
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not shutil.which(CHROMIUM):
+        message = f"{CHROMIUM} is missing: apt-get install chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """qloop served by uvicorn on a free loopback port, over a small database."""
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    app = create_app(Settings(database_url=url))
+    engine: Engine = make_engine(url)
+    with session_scope(engine) as session:
+        accounts.create_user(session, name="li.wei", password="correct horse", role=Role.ENGINEER)
+    header = ["case_id", "received_at", "channel", "product", "title", "description", "severity"]
+    import_file(
+        engine,
+        table="cases",
+        path=write_csv(
+            tmp_path / "c.csv",
+            header,
+            [
+                ["C1", "2026-05-01 09:00", "hotline", "PX9", "电池鼓包", "手机电池鼓包", "urgent"],
+                [
+                    "C2",
+                    "2026-05-02 10:00",
+                    "app",
+                    "WM7",
+                    "Door leaks",
+                    "Water under the door",
+                    "general",
+                ],
+            ],
+        ),
+    )
+    engine.dispose()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not running.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+    app.state.engine.dispose()
+
+
+def test_log_in_see_the_dashboard_and_log_out(browser: object, server: str, tmp_path: Path) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server}/")
+    assert page.url.startswith(f"{server}/login")
+    page.fill("#name", "li.wei")
+    page.fill("#password", "wrong password")
+    page.click("button[type=submit]")
+    assert "wrong user name or password" in page.inner_text("[role=alert]")
+    page.fill("#password", "correct horse")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    assert "li.wei (engineer)" in page.inner_text("header")
+    urgent = page.inner_text("main")
+    assert "C1" in urgent and "电池鼓包" in urgent and "C2" not in urgent.split("Newest urgent")[1]
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    page.click("text=Log out")
+    page.wait_for_url(f"{server}/login")
+    page.goto(f"{server}/")
+    assert page.url.startswith(f"{server}/login")
+    page.close()
