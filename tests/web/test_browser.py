@@ -118,3 +118,27 @@ def test_log_in_see_the_dashboard_and_log_out(browser: object, server: str, tmp_
     page.goto(f"{server}/")
     assert page.url.startswith(f"{server}/login")
     page.close()
+
+
+def test_filter_the_inbox_open_a_case_and_change_its_severity(
+    browser: object, server: str
+) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server}/cases")
+    page.fill("#name", "li.wei")
+    page.fill("#password", "correct horse")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/cases")
+    page.fill("input[name=q]", "鼓包")
+    page.click("text=Filter")
+    rows = page.locator("table.inbox tr").all_inner_texts()
+    assert len(rows) == 2 and "C1" in rows[1]  # the header row and the one match
+    page.click("text=C1")
+    page.wait_for_url(f"{server}/cases/C1")
+    page.select_option("select[name=severity]", "important")
+    page.click("text=Save")
+    page.wait_for_url(f"{server}/cases/C1")
+    history = page.inner_text("table.history")
+    assert "severity" in history and "urgent" in history and "important" in history
+    assert "li.wei" in history
+    page.close()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -22,10 +21,9 @@ from qloop.intake.schemas import (
     SurveyRead,
     UnitDetail,
 )
-from qloop.web.deps import Engineer, PageUser, Reader, SessionDep
+from qloop.web.deps import Engineer, Reader, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
-pages = APIRouter(include_in_schema=False)
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
 
@@ -181,20 +179,3 @@ def dashboard_data(session: SessionDep, _user: Reader) -> DashboardRead:
         ],
         newest_urgent=[CaseSummary.model_validate(c) for c in case_service.newest_urgent(session)],
     )
-
-
-@pages.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResponse:
-    """The dashboard page (its JSON twin: /api/v1/dashboard)."""
-    context = {
-        "user": user,
-        "csrf": request.state.login.csrf_token if hasattr(request.state, "login") else "",
-        "statuses": case_service.OPEN_STATUSES,
-        "severities": ("urgent", "important", "general"),
-        "counts": case_service.open_case_counts(session),
-        "urgent": case_service.newest_urgent(session),
-    }
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, "intake/dashboard.html", context
-    )
-    return response

@@ -1,0 +1,104 @@
+"""The inbox and case pages, through the TestClient (the browser test drives them for real)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from qloop.accounts import service as accounts
+from qloop.accounts.models import Role
+from qloop.core.db import session_scope
+from qloop.intake.service import import_file
+from tests.files import write_csv
+
+
+def logged_in(client: TestClient, engine: Engine, role: Role) -> str:
+    """Log in a user of ``role``; returns the session's CSRF token for page forms."""
+    with session_scope(engine) as session:
+        accounts.create_user(session, name=f"{role}-person", password="correct horse", role=role)
+    form = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    client.post(
+        "/login", data={"name": f"{role}-person", "password": "correct horse", "csrf": token}
+    )
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
+
+
+def load(engine: Engine, tmp_path: Path, count: int = 60) -> None:
+    header = ["case_id", "received_at", "channel", "product", "title", "description", "severity"]
+    rows = [
+        [
+            f"C{i:03d}",
+            f"2026-05-{1 + i % 28:02d} {i % 24:02d}:00",
+            "hotline" if i % 3 else "app",
+            "PX9",
+            f"电池鼓包 {i}" if i % 10 == 0 else f"Noise {i}",
+            "描述",
+            "general",
+        ]
+        for i in range(count)
+    ]
+    import_file(engine, table="cases", path=write_csv(tmp_path / "c.csv", header, rows))
+
+
+def case_ids(html: str) -> list[str]:
+    return re.findall(r'<a href="/cases/(C\d+)">', html)
+
+
+def test_inbox_filters_sorts_and_pages(client: TestClient, engine: Engine, tmp_path: Path) -> None:
+    load(engine, tmp_path)
+    logged_in(client, engine, Role.VIEWER)
+    first = client.get("/cases")
+    assert first.status_code == 200 and "60 cases, 1–50 shown" in first.text
+    assert len(case_ids(first.text)) == 50
+    assert 'href="/cases?sort=-received_at&amp;offset=50">Older' in first.text
+    second = client.get("/cases", params={"offset": 50})
+    assert len(case_ids(second.text)) == 10
+    assert not set(case_ids(first.text)) & set(case_ids(second.text))
+    found = client.get("/cases", params={"q": "鼓包"})
+    assert sorted(case_ids(found.text)) == [f"C{i:03d}" for i in range(0, 60, 10)]
+    apps = client.get("/cases", params={"channel": "app", "sort": "case_id"})
+    assert case_ids(apps.text) == [f"C{i:03d}" for i in range(0, 60, 3)]
+
+
+def test_engineers_change_a_case_and_the_history_shows_it(
+    client: TestClient, engine: Engine, tmp_path: Path
+) -> None:
+    load(engine, tmp_path, 3)
+    csrf = logged_in(client, engine, Role.ENGINEER)
+    form = {
+        "csrf": csrf,
+        "category": "electrical",
+        "failure_mode": "battery swelling",
+        "severity": "urgent",
+        "status": "in_progress",
+        "assignee": "engineer-person",
+    }
+    response = client.post("/cases/C001", data=form, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/cases/C001"
+    page = client.get("/cases/C001").text
+    history = page.split("<h2>History</h2>")[1]
+    for field, new in (
+        ("severity", "urgent"),
+        ("status", "in_progress"),
+        ("failure_mode", "battery_swelling"),
+        ("assignee", "engineer-person"),
+    ):
+        assert re.search(rf"<td>{field}</td><td>[^<]*</td><td>{new}</td>", history), field
+    refused = client.post("/cases/C001", data={**form, "csrf": "forged"})
+    assert refused.status_code == 403
+    bad = client.post("/cases/C001", data={**form, "assignee": "ghost"})
+    assert bad.status_code == 422 and "ghost" in bad.text
+
+
+def test_viewers_read_but_cannot_change(client: TestClient, engine: Engine, tmp_path: Path) -> None:
+    load(engine, tmp_path, 3)
+    csrf = logged_in(client, engine, Role.VIEWER)
+    page = client.get("/cases/C001")
+    assert page.status_code == 200 and "<h2>Handle</h2>" not in page.text
+    refused = client.post("/cases/C001", data={"csrf": csrf, "severity": "urgent", "status": "new"})
+    assert refused.status_code == 403
+    assert client.get("/cases/NOPE").status_code == 404
