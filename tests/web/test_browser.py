@@ -120,9 +120,7 @@ def test_log_in_see_the_dashboard_and_log_out(browser: object, server: str, tmp_
     page.close()
 
 
-def test_filter_the_inbox_open_a_case_and_change_its_severity(
-    browser: object, server: str
-) -> None:
+def test_filter_the_inbox_open_a_case_and_change_its_severity(browser: object, server: str) -> None:
     page = browser.new_page()  # type: ignore[attr-defined]
     page.goto(f"{server}/cases")
     page.fill("#name", "li.wei")
