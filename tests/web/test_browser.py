@@ -109,7 +109,7 @@ def test_log_in_see_the_dashboard_and_log_out(browser: object, server: str, tmp_
     page.fill("#password", "correct horse")
     page.click("button[type=submit]")
     page.wait_for_url(f"{server}/")
-    assert "li.wei (engineer)" in page.inner_text("header")
+    assert "li.wei (Engineer)" in page.inner_text("header")
     urgent = page.inner_text("main")
     assert "C1" in urgent and "电池鼓包" in urgent and "C2" not in urgent.split("Newest urgent")[1]
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)

@@ -53,7 +53,7 @@ def test_login_sets_a_safe_session_cookie_and_shows_the_dashboard(
     assert "qloop_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert "Secure" not in cookie  # plain http here; see the https test
     page = client.get("/")
-    assert page.status_code == 200 and "li.wei (engineer)" in page.text
+    assert page.status_code == 200 and "li.wei (Engineer)" in page.text
     assert "Open cases" in page.text
     assert client.get("/api/v1/cases").status_code == 200  # the cookie works for the API too
 

@@ -6,12 +6,22 @@ import datetime as dt
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from qloop.accounts import service
+from qloop.accounts.models import User
+from qloop.core.i18n import LOCALES
 from qloop.web import csrf
-from qloop.web.deps import SESSION_COOKIE, PageUser, SessionDep, form_secret
+from qloop.web.deps import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    PageUser,
+    SessionDep,
+    caller,
+    form_secret,
+    page_context,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,17 +42,10 @@ def _login_page(
     status: int = 200,
 ) -> Response:
     token = csrf.new_cookie_token()
+    context = page_context(request, None, name=name, error=error, next=_safe_next(next_path))
+    context["csrf"] = csrf.sign(form_secret(request, session), token)
     page: Response = request.app.state.templates.TemplateResponse(
-        request,
-        "accounts/login.html",
-        {
-            "user": None,
-            "csrf": csrf.sign(form_secret(request, session), token),
-            "name": name,
-            "error": error,
-            "next": _safe_next(next_path),
-        },
-        status_code=status,
+        request, "accounts/login.html", context, status_code=status
     )
     page.set_cookie(
         csrf.CSRF_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https"
@@ -104,4 +107,27 @@ def logout(
     service.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/language/{locale}")
+def choose_language(
+    locale: str,
+    request: Request,
+    user: Annotated[User | None, Depends(caller)],
+    next: str = "/",
+) -> Response:
+    """Switch the pages' language: kept in a cookie, and for a logged-in user in the account."""
+    if locale not in LOCALES:
+        raise HTTPException(404, f"no language {locale}; there are {', '.join(LOCALES)}")
+    if user is not None:
+        user.locale = locale
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        locale,
+        max_age=365 * 24 * 3600,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
     return response

@@ -111,9 +111,9 @@ def inbox(
             sort_link=sort_link,
             page_link=page_link,
             choice_filters=[
-                ("channel", list(Channel)),
-                ("severity", list(Severity)),
-                ("status", list(CaseStatus)),
+                ("channel", "Channel", list(Channel)),
+                ("severity", "Severity", list(Severity)),
+                ("status", "Status", list(CaseStatus)),
             ],
         ),
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from qloop.accounts import service as accounts
 from qloop.accounts.models import Role, User
+from qloop.core import i18n
 from qloop.core.db import session_scope
 
 SESSION_COOKIE = "qloop_session"
@@ -97,7 +98,25 @@ def form_secret(request: Request, session: Session) -> str:
     return configured or accounts.app_secret(session, "form_key")
 
 
-def page_context(request: Request, user: User, **values: object) -> dict[str, object]:
-    """What every page template needs: the user and the CSRF token for its forms."""
+LANGUAGE_COOKIE = "qloop_lang"
+
+
+def request_locale(request: Request, user: User | None) -> str:
+    """The user's language, else the language cookie, else what the browser asks for."""
+    chosen = (user.locale if user is not None else None) or request.cookies.get(LANGUAGE_COOKIE)
+    return i18n.negotiate(chosen, request.headers.get("accept-language"))
+
+
+def page_context(request: Request, user: User | None, **values: object) -> dict[str, object]:
+    """What every page template needs: the user, the CSRF token for its forms, the language."""
     login = getattr(request.state, "login", None)
-    return {"user": user, "csrf": login.csrf_token if login is not None else "", **values}
+    locale = request_locale(request, user)
+    return {
+        "user": user,
+        "csrf": login.csrf_token if login is not None else "",
+        "locale": locale,
+        "locale_names": i18n.LOCALE_NAMES,
+        "_": i18n.gettext_for(locale),
+        "label": i18n.label_for(locale),
+        **values,
+    }

@@ -1,0 +1,90 @@
+"""English and Simplified Chinese for everything a person reads.
+
+Source strings are English; ``core/locales/<locale>/LC_MESSAGES/messages.po``
+holds the translations (Babel catalogs). The catalogs are compiled in memory
+when first used, so no build step and no binary file is needed. Codes such as
+``in_progress`` are shown through :data:`LABELS`, then translated.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES = ("en", "zh_CN")
+DEFAULT_LOCALE = "en"
+LOCALE_NAMES = {"en": "English", "zh_CN": "中文"}
+_CATALOGS = Path(__file__).parent / "locales"
+
+#: codes stored in the database, as people read them (in English; the catalog translates)
+LABELS = {
+    "new": "New",
+    "in_progress": "In progress",
+    "resolved": "Resolved",
+    "closed": "Closed",
+    "urgent": "Urgent",
+    "important": "Important",
+    "general": "General",
+    "hotline": "Hotline",
+    "ecommerce": "E-commerce review",
+    "repair": "Repair record",
+    "survey": "Survey",
+    "app": "App",
+    "email": "Email",
+    "iot": "IoT alarm",
+    "other": "Other",
+    "admin": "Admin",
+    "engineer": "Engineer",
+    "owner": "Owner",
+    "viewer": "Viewer",
+}
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """The compiled catalog of ``locale``; English needs none."""
+    path = _CATALOGS / locale / "LC_MESSAGES" / "messages.po"
+    if locale == DEFAULT_LOCALE or not path.exists():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def gettext_for(locale: str) -> Callable[[str], str]:
+    return translations(locale).gettext
+
+
+def label_for(locale: str) -> Callable[[str | None], str]:
+    """Show a stored code (``in_progress``) as words in the locale; unknown codes as they are."""
+    gettext = gettext_for(locale)
+
+    def label(code: str | None) -> str:
+        if code is None:
+            return ""
+        text = LABELS.get(str(code))
+        return gettext(text) if text else str(code)
+
+    return label
+
+
+def negotiate(preferred: str | None, accept_language: str | None) -> str:
+    """The user's own choice if any, else the first supported language the browser asks for."""
+    if preferred in LOCALES:
+        return preferred
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower().replace("-", "_")
+        if tag.startswith("zh"):
+            return "zh_CN"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LOCALE
