@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/qloop demo
 	$(BIN)/qloop status
+	$(BIN)/qloop serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -10,7 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from qloop.accounts import service as accounts
 from qloop.cli import app
+from qloop.core.db import make_engine, session_scope
 from qloop.demo.service import DEMO_TABLES, build_demo
 from qloop.intake.models import Case, Product, Repair, Survey, Unit
 
@@ -48,3 +51,9 @@ def test_demo_command(db_url: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "units" in result.output and "0 rejected" in result.output
     assert (tmp_path / "d" / "cases.csv").exists()
+    found = re.search(r"user name (\S+), password (\S+) ", result.output)
+    assert found is not None and found.group(1) == "demo"
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        assert accounts.authenticate(session, name="demo", password=found.group(2)).user
+    engine.dispose()

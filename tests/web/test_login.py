@@ -41,6 +41,10 @@ def log_in(client: TestClient, password: str = "correct horse", next_path: str =
 def test_pages_send_anonymous_visitors_to_login(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/"
+    response = client.get("/cases?severity=urgent&q=鼓包", follow_redirects=False)
+    assert response.headers["location"] == (
+        "/login?next=/cases%3Fseverity%3Durgent%26q%3D%E9%BC%93%E5%8C%85"
+    )
 
 
 def test_login_sets_a_safe_session_cookie_and_shows_the_dashboard(

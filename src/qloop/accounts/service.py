@@ -57,6 +57,20 @@ def create_user(session: Session, *, name: str, password: str, role: Role) -> Us
     return user
 
 
+def set_password(session: Session, *, name: str, password: str) -> User:
+    """Give a user a new password; it also lifts a lock."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(
+            f"a password has at least {MIN_PASSWORD_LENGTH} characters", column="password"
+        )
+    user = require_user(session, name)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+    return user
+
+
 def get_user(session: Session, name: str) -> User | None:
     return session.scalar(select(User).where(User.name == name))
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
+from qloop.accounts import service as accounts
+from qloop.accounts.models import Role
 from qloop.core.cli_context import console, state
+from qloop.core.db import session_scope
+
+DEMO_USER = "demo"
 
 NEXT_STEPS = """\
 What was loaded: four products (PX9 phone, WM7 washing machine, SPK2 speaker,
@@ -19,6 +26,7 @@ CNC500 spindle vibration after a bearing supplier change, WM7 door-seal leaks
 from one seal supplier, and WM7 repair times rising over the last months.
 
 Try next (from the project folder, qloop is .venv/bin/qloop):
+  qloop serve            then open http://127.0.0.1:8000/ and log in (make demo does this)
   qloop status --format json
   qloop import cases demo-data/cases.csv      (a re-import stores nothing twice)
 """
@@ -36,6 +44,8 @@ def demo_command(
     engine = state(ctx).engine()
     with console.status("building the demo data set"):
         results = build_demo(engine, out_dir=out)
+    with session_scope(engine) as session:
+        password = demo_account(session)
     for result in results:
         console.print(
             f"{result.table:8} {result.inserted:6} new, {result.updated} updated, "
@@ -43,3 +53,18 @@ def demo_command(
             highlight=False,
         )
     console.print(NEXT_STEPS, highlight=False)
+    console.print(
+        f"Demo account (engineer): user name [bold]{DEMO_USER}[/bold], "
+        f"password [bold]{password}[/bold] (new on every run)",
+        highlight=False,
+    )
+
+
+def demo_account(session: Session) -> str:
+    """Create the demo engineer, or give it a new password; returns the password."""
+    password = secrets.token_urlsafe(9)
+    if accounts.get_user(session, DEMO_USER) is None:
+        accounts.create_user(session, name=DEMO_USER, password=password, role=Role.ENGINEER)
+    else:
+        accounts.set_password(session, name=DEMO_USER, password=password)
+    return password

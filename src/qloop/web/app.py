@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(LoginRequired)
     async def to_login(_request: Request, error: LoginRequired) -> RedirectResponse:
-        return RedirectResponse(f"/login?next={quote(error.next_path)}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(error.next_path, safe='/%')}", status_code=303)
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(accounts_api.router)

@@ -85,7 +85,8 @@ class LoginRequired(Exception):
 
 def page_user(request: Request, user: Annotated[User | None, Depends(caller)]) -> User:
     if user is None:
-        raise LoginRequired(request.url.path)
+        query = request.url.query
+        raise LoginRequired(request.url.path + (f"?{query}" if query else ""))
     return user
 
 
