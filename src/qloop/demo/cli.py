@@ -57,6 +57,7 @@ def demo_command(
         f"Demo account (engineer): user name [bold]{DEMO_USER}[/bold], "
         f"password [bold]{password}[/bold] (new on every run)",
         highlight=False,
+        soft_wrap=True,
     )
 
 
