@@ -140,3 +140,46 @@ def test_filter_the_inbox_open_a_case_and_change_its_severity(browser: object, s
     assert "severity" in history and "urgent" in history and "important" in history
     assert "li.wei" in history
     page.close()
+
+
+def test_upload_a_file_with_a_bad_row_and_download_the_rejects(
+    browser: object, server: str, tmp_path: Path
+) -> None:
+    source = write_csv(
+        tmp_path / "units.csv",
+        ["serial", "product", "ship_date"],
+        [["U1", "PX9", "2026-05-01"], ["U2", "PX9", "2026-13-45"]],
+    )
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server}/imports")
+    page.fill("#name", "li.wei")
+    page.fill("#password", "correct horse")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/imports")
+    page.select_option("select[name=table]", "units")
+    page.set_input_files("input[name=file]", str(source))
+    page.click("form.edit button[type=submit]")
+    page.wait_for_url(f"{server}/imports")
+    row = page.inner_text("table.runs tr:nth-child(2)")
+    assert "units.csv" in row and "li.wei" in row
+    with page.expect_download() as download_info:
+        page.click("table.runs a")
+    saved = tmp_path / "rejects.csv"
+    download_info.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8-sig")
+    assert "U2" in text and 'ship_date: ""2026-13-45"" is not a date' in text
+    page.close()
+
+
+def test_switch_the_pages_to_chinese(browser: object, server: str) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server}/login")
+    page.click("text=中文")
+    assert page.inner_text("h1") == "登录"
+    page.fill("#name", "li.wei")
+    page.fill("#password", "correct horse")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    assert page.inner_text("h1") == "未结案例"
+    assert "工程师" in page.inner_text("header")
+    page.close()

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from qloop.intake import case_service
-from qloop.intake.models import Repair, Survey
+from qloop.intake import case_service, uploads
+from qloop.intake.models import ImportRun, Repair, Survey
 from qloop.intake.schemas import (
     CaseCreate,
     CaseDetail,
     CasePage,
     CaseSummary,
     CaseUpdate,
+    ImportRunRead,
     RepairRead,
     SurveyRead,
     UnitDetail,
@@ -178,4 +181,39 @@ def dashboard_data(session: SessionDep, _user: Reader) -> DashboardRead:
             for (status, severity), n in sorted(counts.items(), key=str)
         ],
         newest_urgent=[CaseSummary.model_validate(c) for c in case_service.newest_urgent(session)],
+    )
+
+
+def _run_read(run: ImportRun) -> ImportRunRead:
+    found = ImportRunRead.model_validate(run)
+    if run.rejects_csv is not None:
+        found.rejects_url = f"/api/v1/imports/{run.id}/rejects"
+    return found
+
+
+@router.post(
+    "/imports/{table}",
+    response_model=ImportRunRead,
+    status_code=201,
+    dependencies=[Depends(uploads.check_request_size)],
+)
+def import_upload(
+    table: str, request: Request, session: SessionDep, user: Engineer, file: UploadFile
+) -> ImportRunRead:
+    """Import a CSV or XLSX file into units, cases, repairs or surveys, as the CLI does."""
+    return _run_read(uploads.run_upload(request, session, table=table, upload=file, user=user))
+
+
+@router.get("/imports/{run_id}/rejects")
+def import_rejects(run_id: int, session: SessionDep, _user: Reader) -> Response:
+    """The rejected rows of an import, with their row numbers and reasons (CSV)."""
+    run = uploads.require_run(session, run_id)
+    if run.rejects_csv is None:
+        raise HTTPException(404, f"import {run_id} rejected no row")
+    name = f"{Path(run.file_name).stem}.rejects.csv"
+    disposition = f"attachment; filename=\"rejects.csv\"; filename*=UTF-8''{quote(name)}"
+    return Response(
+        "\ufeff" + run.rejects_csv,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition},
     )

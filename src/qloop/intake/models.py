@@ -181,3 +181,22 @@ class Survey(Base):
     answered_at: Mapped[dt.datetime] = mapped_column(DateTime)
     comment: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+
+class ImportRun(Base):
+    """One import made through the web app or API: its counts and its rejected rows."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(300))
+    user_name: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    read: Mapped[int] = mapped_column(Integer)
+    inserted: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    #: the rejects file (CSV text), kept so it can be downloaded from any server
+    rejects_csv: Mapped[str | None] = mapped_column(Text)

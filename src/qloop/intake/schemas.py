@@ -124,3 +124,19 @@ class CaseUpdate(BaseModel):
     severity: str | None = None
     status: str | None = None
     assignee: str | None = None
+
+
+class ImportRunRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    table: str = Field(validation_alias="table_name")
+    file: str = Field(validation_alias="file_name")
+    user_name: str
+    imported_at: dt.datetime
+    read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    rejects_url: str | None = None

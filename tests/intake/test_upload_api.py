@@ -1,0 +1,78 @@
+"""POST /api/v1/imports/{table}: the CLI's import over HTTP, with size and type checks."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+
+CSV = "serial,product,ship_date\nSN1,PX9,2026-05-01\nSN2,PX9,someday\n,PX9,\n"
+
+
+def test_upload_imports_and_keeps_the_rejects(client: TestClient, tokens: dict[str, str]) -> None:
+    headers = {"Authorization": f"Bearer {tokens['engineer']}"}
+    response = client.post(
+        "/api/v1/imports/units",
+        headers=headers,
+        files={"file": ("单位.csv", CSV.encode(), "text/csv")},
+    )
+    assert response.status_code == 201, response.text
+    run = response.json()
+    assert (run["table"], run["file"], run["read"], run["inserted"], run["rejected"]) == (
+        "units",
+        "单位.csv",
+        3,
+        1,
+        2,
+    )
+    rejects = client.get(run["rejects_url"], headers=headers)
+    assert rejects.status_code == 200
+    assert rejects.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(rejects.content.decode("utf-8-sig"))))
+    assert [(r["serial"], r["_row"], r["_error"]) for r in rows] == [
+        ("SN2", "3", 'ship_date: "someday" is not a date'),
+        ("", "4", "serial: is required but empty"),
+    ]
+    unit = client.get("/api/v1/units/SN1", headers=headers).json()
+    assert unit["ship_date"] == "2026-05-01"
+    again = client.post(
+        "/api/v1/imports/units",
+        headers=headers,
+        files={"file": ("u.csv", CSV.encode(), "text/csv")},
+    ).json()
+    assert (again["inserted"], again["unchanged"]) == (0, 1)
+
+
+def test_upload_checks(client: TestClient, tokens: dict[str, str], db_url: str) -> None:
+    engineer = {"Authorization": f"Bearer {tokens['engineer']}"}
+    wrong_type = client.post(
+        "/api/v1/imports/units",
+        headers=engineer,
+        files={"file": ("units.pdf", b"%PDF", "application/pdf")},
+    )
+    assert wrong_type.status_code == 415
+    no_table = client.post(
+        "/api/v1/imports/widgets",
+        headers=engineer,
+        files={"file": ("u.csv", CSV.encode(), "text/csv")},
+    )
+    assert no_table.status_code == 404
+    no_header = client.post(
+        "/api/v1/imports/units",
+        headers=engineer,
+        files={"file": ("u.csv", b"product\nPX9\n", "text/csv")},
+    )
+    assert no_header.status_code == 422 and "serial" in no_header.json()["detail"]
+    viewer = {"Authorization": f"Bearer {tokens['viewer']}"}
+    refused = client.post(
+        "/api/v1/imports/units", headers=viewer, files={"file": ("u.csv", CSV.encode(), "text/csv")}
+    )
+    assert refused.status_code == 403
+    client.app.state.settings.upload_limit_bytes = 20  # type: ignore[attr-defined]
+    too_big = client.post(
+        "/api/v1/imports/units",
+        headers=engineer,
+        files={"file": ("u.csv", CSV.encode(), "text/csv")},
+    )
+    assert too_big.status_code == 413 and "limit of 20 bytes" in too_big.json()["detail"]
