@@ -102,3 +102,29 @@ def test_viewers_read_but_cannot_change(client: TestClient, engine: Engine, tmp_
     refused = client.post("/cases/C001", data={"csrf": csrf, "severity": "urgent", "status": "new"})
     assert refused.status_code == 403
     assert client.get("/cases/NOPE").status_code == 404
+
+
+def test_a_hotline_agent_types_in_a_new_case(client: TestClient, engine: Engine) -> None:
+    csrf = logged_in(client, engine, Role.ENGINEER)
+    form = client.get("/cases/new")
+    assert form.status_code == 200 and 'name="received_at"' in form.text
+    values = {
+        "csrf": csrf,
+        "case_id": "H-0001",
+        "received_at": "2026/5/6 14:30",
+        "channel": "hotline",
+        "product": "AC3",
+        "description": "空调不制冷",
+        "severity": "important",
+    }
+    created = client.post("/cases/new", data=values, follow_redirects=False)
+    assert created.status_code == 303 and created.headers["location"] == "/cases/H-0001"
+    page = client.get("/cases/H-0001").text
+    assert "空调不制冷" in page and "2026-05-06 14:30" in page
+    again = client.post("/cases/new", data=values)
+    assert again.status_code == 422 and "exists already" in again.text
+    assert 'value="空调不制冷"' not in again.text and "空调不制冷</textarea>" in again.text
+    bad_date = client.post(
+        "/cases/new", data={**values, "case_id": "H-0002", "received_at": "tomorrow"}
+    )
+    assert bad_date.status_code == 422 and "is not a date and time" in bad_date.text

@@ -6,15 +6,14 @@ import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from qloop.accounts.models import Role, User
 from qloop.core.errors import InputError
-from qloop.intake import case_service, uploads
-from qloop.intake.models import CaseStatus, Channel, ImportRun, Severity
-from qloop.intake.records import SPECS
+from qloop.intake import case_service
+from qloop.intake.models import CaseStatus, Channel, Severity
 from qloop.web.csrf import check_session_form
 from qloop.web.deps import RANK, PageUser, SessionDep, page_context
 
@@ -32,7 +31,7 @@ COLUMNS = [
 PAGE_SIZE = 50
 
 
-def _render(
+def render(
     request: Request, template: str, context: dict[str, Any], status: int = 200
 ) -> HTMLResponse:
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
@@ -44,7 +43,7 @@ def _render(
 @pages.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResponse:
     """Open cases by status and severity, newest urgent cases (JSON: /api/v1/dashboard)."""
-    return _render(
+    return render(
         request,
         "intake/dashboard.html",
         page_context(
@@ -95,7 +94,7 @@ def inbox(
     def page_link(new_offset: int) -> str:
         return "/cases?" + urlencode({**given, "sort": sort, "offset": max(new_offset, 0)})
 
-    return _render(
+    return render(
         request,
         "intake/inbox.html",
         page_context(
@@ -120,6 +119,86 @@ def inbox(
     )
 
 
+NEW_CASE_FIELDS = (
+    "case_id",
+    "received_at",
+    "channel",
+    "serial",
+    "product",
+    "region",
+    "title",
+    "description",
+    "severity",
+)
+
+
+def _new_case_page(
+    request: Request, user: User, values: dict[str, str], error: str = "", status: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "intake/new_case.html",
+        page_context(
+            request,
+            user,
+            values=values,
+            error=error,
+            channels=list(Channel),
+            severities=list(Severity),
+        ),
+        status,
+    )
+
+
+@pages.get("/cases/new", response_class=HTMLResponse)
+def new_case_form(request: Request, user: PageUser) -> HTMLResponse:
+    """A form for a case that comes in by phone: the hotline agent types it in."""
+    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")  # the agent's local time
+    values = dict.fromkeys(NEW_CASE_FIELDS, "") | {"received_at": now, "channel": "hotline"}
+    return _new_case_page(request, user, values)
+
+
+@pages.post("/cases/new")
+def create_case_from_form(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    csrf: Annotated[str | None, Form()] = None,
+    case_id: Annotated[str, Form()] = "",
+    received_at: Annotated[str, Form()] = "",
+    channel: Annotated[str, Form()] = "",
+    serial: Annotated[str, Form()] = "",
+    product: Annotated[str, Form()] = "",
+    region: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    severity: Annotated[str, Form()] = "",
+) -> Response:
+    check_session_form(request, csrf)
+    values = {
+        "case_id": case_id,
+        "received_at": received_at,
+        "channel": channel,
+        "serial": serial,
+        "product": product,
+        "region": region,
+        "title": title,
+        "description": description,
+        "severity": severity,
+    }
+    values = {name: value.strip() for name, value in values.items()}
+    if RANK[user.role] < RANK[Role.ENGINEER]:
+        return _new_case_page(request, user, values, "this needs the engineer role", 403)
+    try:
+        created = case_service.create_case(
+            session, fields={k: v or None for k, v in values.items()}, attributes={}, user=user
+        )
+    except InputError as error:
+        session.rollback()
+        return _new_case_page(request, user, values, str(error), 422)
+    return RedirectResponse(f"/cases/{created.case_id}", status_code=303)
+
+
 def _case_page(
     request: Request,
     session: SessionDep,
@@ -130,7 +209,7 @@ def _case_page(
 ) -> HTMLResponse:
     context = case_service.case_context(session, case_id)
     assignees = session.scalars(select(User.name).where(User.active).order_by(User.name))
-    return _render(
+    return render(
         request,
         "intake/case.html",
         page_context(
@@ -191,49 +270,3 @@ def change_case(
         session.rollback()
         return _case_page(request, session, user, case_id, str(error), 422)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
-
-
-def _imports_page(
-    request: Request, session: SessionDep, user: User, error: str = "", status: int = 200
-) -> HTMLResponse:
-    runs = session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(20))
-    return _render(
-        request,
-        "intake/imports.html",
-        page_context(
-            request,
-            user,
-            tables=list(SPECS),
-            runs=list(runs),
-            error=error,
-            can_import=RANK[user.role] >= RANK[Role.ENGINEER],
-        ),
-        status,
-    )
-
-
-@pages.get("/imports", response_class=HTMLResponse)
-def imports_page(request: Request, session: SessionDep, user: PageUser) -> HTMLResponse:
-    """Upload a CSV or XLSX file; the recent imports with their rejects to download."""
-    return _imports_page(request, session, user)
-
-
-@pages.post("/imports", dependencies=[Depends(uploads.check_request_size)])
-def import_from_page(
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    file: UploadFile,
-    table: Annotated[str, Form()],
-    csrf: Annotated[str | None, Form()] = None,
-) -> Response:
-    check_session_form(request, csrf)
-    if RANK[user.role] < RANK[Role.ENGINEER]:
-        return _imports_page(request, session, user, "this needs the engineer role", 403)
-    try:
-        uploads.run_upload(request, session, table=table, upload=file, user=user)
-    except InputError as error:
-        return _imports_page(request, session, user, str(error), 422)
-    except HTTPException as error:  # wrong type, too large, unknown table: said on the page
-        return _imports_page(request, session, user, str(error.detail), error.status_code)
-    return RedirectResponse("/imports", status_code=303)

@@ -17,6 +17,7 @@ from qloop.core import migrate
 from qloop.core.db import make_engine
 from qloop.core.settings import Settings, get_settings
 from qloop.intake import api as intake_api
+from qloop.intake import import_pages
 from qloop.intake import pages as intake_pages
 from qloop.web import problems
 from qloop.web.deps import LoginRequired
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(accounts_api.router)
     app.include_router(intake_pages.pages)
+    app.include_router(import_pages.pages)
     app.include_router(intake_api.router)
     _serve_api_docs(app)
     return app
