@@ -128,3 +128,37 @@ def test_a_hotline_agent_types_in_a_new_case(client: TestClient, engine: Engine)
         "/cases/new", data={**values, "case_id": "H-0002", "received_at": "tomorrow"}
     )
     assert bad_date.status_code == 422 and "is not a date and time" in bad_date.text
+
+
+def test_admins_add_and_disable_users(client: TestClient, engine: Engine) -> None:
+    csrf = logged_in(client, engine, Role.ADMIN)
+    page = client.get("/users")
+    assert page.status_code == 200 and "admin-person" in page.text
+    added = client.post(
+        "/users",
+        data={"csrf": csrf, "name": "zhang", "password": "long enough", "role": "owner"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    short = client.post(
+        "/users", data={"csrf": csrf, "name": "li", "password": "short", "role": "viewer"}
+    )
+    assert short.status_code == 422 and "at least 8 characters" in short.text
+    assert client.post("/users/zhang/disable", data={"csrf": csrf}).status_code == 200
+    with session_scope(engine) as session:
+        assert accounts.require_user(session, "zhang").active is False
+    myself = client.post("/users/admin-person/disable", data={"csrf": csrf})
+    assert myself.status_code == 422
+    assert (
+        client.post(
+            "/users",
+            data={"csrf": "forged", "name": "x", "password": "long enough", "role": "viewer"},
+        ).status_code
+        == 403
+    )
+
+
+def test_only_admins_see_the_users_page(client: TestClient, engine: Engine) -> None:
+    logged_in(client, engine, Role.ENGINEER)
+    assert client.get("/users").status_code == 403
+    assert 'href="/users"' not in client.get("/").text

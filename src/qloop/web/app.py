@@ -13,6 +13,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from qloop import __version__
 from qloop.accounts import api as accounts_api
+from qloop.accounts import pages as accounts_pages
 from qloop.core import migrate
 from qloop.core.db import make_engine
 from qloop.core.settings import Settings, get_settings
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(accounts_api.router)
+    app.include_router(accounts_pages.pages)
     app.include_router(intake_pages.pages)
     app.include_router(import_pages.pages)
     app.include_router(intake_api.router)

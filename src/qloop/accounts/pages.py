@@ -1,0 +1,79 @@
+"""The users page: admins add and disable users (``qloop user ...`` does the same)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from qloop.accounts import service
+from qloop.accounts.models import Role, User
+from qloop.core.errors import InputError, InvalidTransition
+from qloop.web.csrf import check_session_form
+from qloop.web.deps import RANK, PageUser, SessionDep, page_context
+
+pages = APIRouter(include_in_schema=False)
+
+
+def _admin(user: User) -> None:
+    if RANK[user.role] < RANK[Role.ADMIN]:
+        raise HTTPException(403, f"this needs the admin role; you are {user.role}")
+
+
+def _users_page(
+    request: Request, session: SessionDep, user: User, error: str = "", status: int = 200
+) -> HTMLResponse:
+    page: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request,
+        "accounts/users.html",
+        page_context(
+            request, user, users=service.list_users(session), roles=list(Role), error=error
+        ),
+        status_code=status,
+    )
+    return page
+
+
+@pages.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, session: SessionDep, user: PageUser) -> HTMLResponse:
+    _admin(user)
+    return _users_page(request, session, user)
+
+
+@pages.post("/users")
+def add_user(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    name: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    role: Annotated[Role, Form()],
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    check_session_form(request, csrf)
+    _admin(user)
+    try:
+        service.create_user(session, name=name, password=password, role=role)
+    except InputError as error:
+        return _users_page(request, session, user, str(error), 422)
+    return RedirectResponse("/users", status_code=303)
+
+
+@pages.post("/users/{name}/disable")
+def disable_user(
+    name: str,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    check_session_form(request, csrf)
+    _admin(user)
+    if name == user.name:
+        return _users_page(request, session, user, "you cannot disable yourself", 422)
+    try:
+        service.disable_user(session, name=name)
+    except InvalidTransition as error:
+        return _users_page(request, session, user, str(error), 409)
+    return RedirectResponse("/users", status_code=303)
