@@ -112,6 +112,7 @@ def test_log_in_see_the_dashboard_and_log_out(browser: object, server: str, tmp_
     assert "li.wei (Engineer)" in page.inner_text("header")
     urgent = page.inner_text("main")
     assert "C1" in urgent and "电池鼓包" in urgent and "C2" not in urgent.split("Newest urgent")[1]
+    page.wait_for_selector("#per-day svg.main-svg")  # Plotly drew the chart, offline
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     page.click("text=Log out")
     page.wait_for_url(f"{server}/login")

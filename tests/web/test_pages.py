@@ -162,3 +162,37 @@ def test_only_admins_see_the_users_page(client: TestClient, engine: Engine) -> N
     logged_in(client, engine, Role.ENGINEER)
     assert client.get("/users").status_code == 403
     assert 'href="/users"' not in client.get("/").text
+
+
+def test_dashboard_chart_of_cases_per_day(
+    client: TestClient, engine: Engine, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from qloop.intake import case_service
+
+    today = dt.date.today()
+    header = ["case_id", "received_at", "channel", "description"]
+    rows = [
+        ["D1", f"{today} 08:00", "app", "x"],
+        ["D2", f"{today} 09:00", "app", "x"],
+        ["D3", f"{today - dt.timedelta(days=2)} 10:00", "app", "x"],
+        ["D4", f"{today - dt.timedelta(days=40)} 10:00", "app", "x"],
+    ]
+    import_file(engine, table="cases", path=write_csv(tmp_path / "d.csv", header, rows))
+    with session_scope(engine) as session:
+        series = case_service.cases_per_day(session, days=30, until=today)
+    assert (
+        len(series) == 30
+        and series[-1] == (today, 2)
+        and series[-3] == (today - dt.timedelta(days=2), 1)
+    )
+    assert sum(n for _, n in series) == 3  # the case 40 days ago is outside
+    logged_in(client, engine, Role.VIEWER)
+    page = client.get("/").text
+    assert '<script src="/static/plotly.min.js"></script>' in page
+    assert (
+        f'{{"cases": 2, "day": "{today}"}}' in page or f'{{"day": "{today}", "cases": 2}}' in page
+    )
+    script = client.get("/static/plotly.min.js")
+    assert script.status_code == 200 and len(script.content) > 1_000_000

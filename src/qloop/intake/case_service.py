@@ -240,3 +240,22 @@ def newest_urgent(session: Session, *, limit: int = 10) -> list[Case]:
             .limit(limit)
         )
     )
+
+
+def cases_per_day(session: Session, *, days: int, until: dt.date) -> list[tuple[dt.date, int]]:
+    """Cases received on each of the ``days`` days ending with ``until``; days without any
+    count 0."""
+    first = until - dt.timedelta(days=days - 1)
+    received = session.scalars(
+        select(Case.received_at).where(
+            Case.received_at >= dt.datetime.combine(first, dt.time()),
+            Case.received_at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()),
+        )
+    )
+    counts: dict[dt.date, int] = {}
+    for moment in received:
+        counts[moment.date()] = counts.get(moment.date(), 0) + 1
+    return [
+        (first + dt.timedelta(days=i), counts.get(first + dt.timedelta(days=i), 0))
+        for i in range(days)
+    ]

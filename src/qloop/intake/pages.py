@@ -53,6 +53,10 @@ def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResp
             severities=("urgent", "important", "general"),
             counts=case_service.open_case_counts(session),
             urgent=case_service.newest_urgent(session),
+            per_day=[
+                {"day": day.isoformat(), "cases": n}
+                for day, n in case_service.cases_per_day(session, days=30, until=dt.date.today())
+            ],
         ),
     )
 

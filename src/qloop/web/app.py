@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
@@ -23,6 +24,8 @@ from qloop.intake import pages as intake_pages
 from qloop.web import problems
 from qloop.web.deps import LoginRequired
 from qloop.web.templating import make_templates
+
+PLOTLY_JS = Path(str(files("plotly") / "package_data" / "plotly.min.js"))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,6 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(LoginRequired)
     async def to_login(_request: Request, error: LoginRequired) -> RedirectResponse:
         return RedirectResponse(f"/login?next={quote(error.next_path, safe='/%')}", status_code=303)
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        """Plotly's JavaScript from the installed plotly package: no CDN, works offline."""
+        return FileResponse(PLOTLY_JS, media_type="text/javascript")
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(accounts_api.router)
