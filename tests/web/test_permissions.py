@@ -78,3 +78,26 @@ def test_api_documentation_is_served_without_a_cdn(client: TestClient) -> None:
     assert client.get("/swagger/swagger-ui-bundle.js").status_code == 200
     schema = client.get("/openapi.json").json()
     assert "/api/v1/cases" in schema["paths"] and "/api/v1/cases/{case_id}" in schema["paths"]
+
+
+def test_nul_characters_are_refused_the_same_way_on_every_database(
+    client: TestClient, seeded: dict[str, str]
+) -> None:
+    headers = {"Authorization": f"Bearer {seeded['engineer']}"}
+    for url in ("/api/v1/cases?serial=%00", "/api/v1/cases/C%001", "/api/v1/units/%00"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 400, url
+        assert response.json()["detail"] == "the address contains a NUL character"
+    patched = client.patch("/api/v1/cases/C1", headers=headers, json={"category": "a\x00b"})
+    assert patched.status_code == 422 and "NUL" in patched.json()["detail"]
+    created = client.post(
+        "/api/v1/cases",
+        headers=headers,
+        json={
+            "case_id": "N\x00",
+            "received_at": "2026-05-01",
+            "channel": "app",
+            "description": "x",
+        },
+    )
+    assert created.status_code == 422

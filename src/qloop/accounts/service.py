@@ -36,8 +36,8 @@ def digest(token: str) -> str:
 
 def create_user(session: Session, *, name: str, password: str, role: Role) -> User:
     name = name.strip()
-    if not name or len(name) > 100:
-        raise InputError("a user name has 1 to 100 characters", column="name")
+    if not name or len(name) > 100 or "\x00" in name:
+        raise InputError("a user name has 1 to 100 characters, none of them NUL", column="name")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(
             f"a password has at least {MIN_PASSWORD_LENGTH} characters", column="password"
@@ -107,7 +107,7 @@ def authenticate(
 ) -> LoginOutcome:
     """Check a password; ten failures in a row lock the account for fifteen minutes."""
     at = at or now()
-    user = get_user(session, name.strip())
+    user = get_user(session, name.strip()) if "\x00" not in name else None
     if user is None:
         verify_password(_dummy_hash(), password)  # as much work as for a real user: no hint
         return LoginOutcome(None, "wrong user name or password")

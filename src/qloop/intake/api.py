@@ -8,6 +8,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, UploadFile
+from fastapi import Path as FastApiPath
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -28,7 +29,8 @@ from qloop.web.deps import Engineer, Reader, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]  # a 32-bit bound every database takes
+RunId = Annotated[int, FastApiPath(ge=1, le=2**31 - 1)]
 
 
 @router.get("/cases", response_model=CasePage)
@@ -205,7 +207,7 @@ def import_upload(
 
 
 @router.get("/imports/{run_id}/rejects")
-def import_rejects(run_id: int, session: SessionDep, _user: Reader) -> Response:
+def import_rejects(run_id: RunId, session: SessionDep, _user: Reader) -> Response:
     """The rejected rows of an import, with their row numbers and reasons (CSV)."""
     run = uploads.require_run(session, run_id)
     if run.rejects_csv is None:

@@ -189,6 +189,8 @@ def update_case(
 
 
 def _parsed(session: Session, field: str, raw: str | None) -> str | None:
+    if raw is not None and "\x00" in raw:
+        raise InputError("contains a NUL character", column=field)
     if raw is None or not raw.strip():
         if field == "status":
             raise InputError("a case always has a status", column="status")

@@ -74,7 +74,7 @@ def inbox(
     product: str | None = None,
     serial: str | None = None,
     sort: str = "-received_at",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> HTMLResponse:
     """The case inbox: filters, sortable columns, pages of 50 (JSON: /api/v1/cases)."""
     filters = case_service.CaseFilters(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from qloop.web.guards import has_nul
 
 
 class CaseSummary(BaseModel):
@@ -94,7 +96,18 @@ class UnitDetail(UnitRead):
     repairs: list[RepairRead]
 
 
-class CaseCreate(BaseModel):
+class CleanInput(BaseModel):
+    """Input whose text holds no NUL character (PostgreSQL can store none)."""
+
+    @model_validator(mode="after")
+    def no_nul_characters(self) -> CleanInput:
+        for name in type(self).model_fields:
+            if has_nul(getattr(self, name)):
+                raise ValueError(f"{name} contains a NUL character")
+        return self
+
+
+class CaseCreate(CleanInput):
     """A new case typed in (e.g. by a hotline agent); validated exactly like an imported row."""
 
     model_config = ConfigDict(extra="forbid")
@@ -114,7 +127,7 @@ class CaseCreate(BaseModel):
     attributes: dict[str, str] = Field(default_factory=dict)
 
 
-class CaseUpdate(BaseModel):
+class CaseUpdate(CleanInput):
     """Fields a person may change on a case; each change is recorded in the case history."""
 
     model_config = ConfigDict(extra="forbid")
