@@ -33,10 +33,7 @@ Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]  # a 32-bit bound every datab
 RunId = Annotated[int, FastApiPath(ge=1, le=2**31 - 1)]
 
 
-@router.get("/cases", response_model=CasePage)
-def list_cases(
-    session: SessionDep,
-    _user: Reader,
+def case_filters(
     channel: str | None = None,
     category: str | None = None,
     severity: str | None = None,
@@ -46,14 +43,34 @@ def list_cases(
     q: Annotated[str | None, Query(description="words in the title or description")] = None,
     received_from: dt.datetime | None = None,
     received_to: dt.datetime | None = None,
+) -> case_service.CaseFilters:
+    """The case filters of the API and of the inbox page; an empty value filters nothing."""
+    return case_service.CaseFilters(
+        channel or None,
+        category or None,
+        severity or None,
+        status or None,
+        product or None,
+        serial or None,
+        q or None,
+        received_from,
+        received_to,
+    )
+
+
+Filters = Annotated[case_service.CaseFilters, Depends(case_filters)]
+
+
+@router.get("/cases", response_model=CasePage)
+def list_cases(
+    session: SessionDep,
+    _user: Reader,
+    filters: Filters,
     sort: str = "-received_at",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> CasePage:
     """Cases matching every filter given, newest first unless ``sort`` says otherwise."""
-    filters = case_service.CaseFilters(
-        channel, category, severity, status, product, serial, q, received_from, received_to
-    )
     items, total = case_service.list_cases(
         session, filters=filters, sort=sort, limit=limit, offset=offset
     )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from qloop.accounts.models import Role, User
 from qloop.core.errors import InputError
 from qloop.intake import case_service
+from qloop.intake.api import Filters
 from qloop.intake.models import CaseStatus, Channel, Severity
 from qloop.web.csrf import check_session_form
 from qloop.web.deps import RANK, PageUser, SessionDep, page_context
@@ -66,26 +67,11 @@ def inbox(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    q: str | None = None,
-    channel: str | None = None,
-    category: str | None = None,
-    severity: str | None = None,
-    status: str | None = None,
-    product: str | None = None,
-    serial: str | None = None,
+    filters: Filters,
     sort: str = "-received_at",
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> HTMLResponse:
     """The case inbox: filters, sortable columns, pages of 50 (JSON: /api/v1/cases)."""
-    filters = case_service.CaseFilters(
-        channel or None,
-        category or None,
-        severity or None,
-        status or None,
-        product or None,
-        serial or None,
-        q,
-    )
     items, total = case_service.list_cases(
         session, filters=filters, sort=sort, limit=PAGE_SIZE, offset=offset
     )
