@@ -64,8 +64,23 @@ def test_login_sets_a_safe_session_cookie_and_shows_the_dashboard(
 
 def test_open_redirects_are_refused(client: TestClient, engine: Engine) -> None:
     add_user(engine)
-    response = log_in(client, next_path="https://evil.example/")
-    assert response.headers["location"] == "/"  # type: ignore[attr-defined]
+    for target in (
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "evil.example",
+    ):
+        response = log_in(client, next_path=target)
+        assert response.headers["location"] == "/", target  # type: ignore[attr-defined]
+        client.cookies.clear()
+    response = log_in(client, next_path="/cases?q=a")
+    assert response.headers["location"] == "/cases?q=a"  # type: ignore[attr-defined]
+    switched = client.get(
+        "/language/zh_CN", params={"next": "/\\evil.example"}, follow_redirects=False
+    )
+    assert switched.headers["location"] == "/"
 
 
 def test_https_cookies_are_secure(db_url: str, engine: Engine) -> None:

@@ -27,9 +27,21 @@ router = APIRouter(include_in_schema=False)
 
 
 def _safe_next(target: str) -> str:
-    """Only a path on this site: never an open redirect to another host."""
+    """Only a path on this site: never an open redirect to another host.
+
+    Browsers read ``/\\host`` as ``//host`` and drop tabs and newlines, so a
+    backslash, a control character or a leading ``//`` refuses the target too.
+    """
     parts = urlsplit(target)
-    return target if target.startswith("/") and not parts.netloc and not parts.scheme else "/"
+    unsafe = (
+        not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(character) < 0x20 for character in target)
+        or parts.netloc
+        or parts.scheme
+    )
+    return "/" if unsafe else target
 
 
 def _login_page(
