@@ -116,3 +116,26 @@ def test_app_secret_is_made_once(engine: Engine) -> None:
         first = service.app_secret(session, "form_key")
     with session_scope(engine) as session:
         assert service.app_secret(session, "form_key") == first and len(first) >= 48
+
+
+def test_parallel_wrong_passwords_still_lock_the_account(engine: Engine) -> None:
+    """Each failure is one atomic increment: concurrent guesses cannot lose counts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    add(engine)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda _: login(engine, "wrong", T0), range(24)))
+    assert login(engine, "correct horse", T0 + dt.timedelta(minutes=1)) == (
+        "this account is locked for a while after too many failures"
+    )
+
+
+def test_a_new_password_ends_the_sessions(engine: Engine) -> None:
+    add(engine)
+    with session_scope(engine) as session:
+        user = service.require_user(session, "li.wei")
+        _, token = service.start_session(session, user=user, lifetime=dt.timedelta(hours=1))
+    with session_scope(engine) as session:
+        service.set_password(session, name="li.wei", password="another horse")
+    with session_scope(engine) as session:
+        assert service.session_user(session, token) is None

@@ -67,6 +67,7 @@ def test_open_redirects_are_refused(client: TestClient, engine: Engine) -> None:
     for target in (
         "https://evil.example/",
         "//evil.example",
+        "///evil.example",
         "/\\evil.example",
         "\\\\evil.example",
         "/\t/evil.example",

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from qloop.accounts.models import ApiToken, AppSecret, LoginSession, Role, User
@@ -67,6 +67,7 @@ def set_password(session: Session, *, name: str, password: str) -> User:
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     session.flush()
     return user
 
@@ -114,11 +115,20 @@ def authenticate(
     if user.locked_until is not None and user.locked_until > at:
         return LoginOutcome(None, "this account is locked for a while after too many failures")
     if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= LOCKOUT_AFTER:
-            user.locked_until = at + LOCKOUT_FOR
-            user.failed_logins = 0
-        session.flush()
+        # one atomic UPDATE: parallel guesses cannot overwrite each other's count
+        failures = session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins)
+        ).scalar_one()
+        if failures >= LOCKOUT_AFTER:
+            session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(locked_until=at + LOCKOUT_FOR, failed_logins=0)
+            )
+        session.expire(user)
         return LoginOutcome(None, "wrong user name or password")
     if not user.active:
         return LoginOutcome(None, "this account is disabled")

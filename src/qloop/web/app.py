@@ -15,8 +15,9 @@ from swagger_ui_bundle import swagger_ui_path
 from qloop import __version__
 from qloop.accounts import api as accounts_api
 from qloop.accounts import pages as accounts_pages
+from qloop.accounts import service as accounts
 from qloop.core import migrate
-from qloop.core.db import make_engine
+from qloop.core.db import make_engine, session_scope
 from qloop.core.settings import Settings, get_settings
 from qloop.intake import api as intake_api
 from qloop.intake import import_pages
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
     migrate.ensure_schema(engine)
+    with session_scope(engine) as session:  # made now, not raced for by the first requests
+        accounts.app_secret(session, "form_key")
     app = FastAPI(
         title="qloop",
         version=__version__,

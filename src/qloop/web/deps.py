@@ -28,7 +28,9 @@ def database(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(database)]
+#: scope="function": the transaction commits before the response leaves, so a client that
+#: follows a redirect or a 201 at once always finds what was stored
+SessionDep = Annotated[Session, Depends(database, scope="function")]
 
 
 def caller(request: Request, session: SessionDep) -> User | None:
