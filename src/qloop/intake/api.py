@@ -53,9 +53,14 @@ def case_filters(
         product or None,
         serial or None,
         q or None,
-        received_from,
-        received_to,
+        _wall_clock(received_from),
+        _wall_clock(received_to),
     )
+
+
+def _wall_clock(moment: dt.datetime | None) -> dt.datetime | None:
+    """Times are stored as local wall-clock times: an offset in a filter is dropped too."""
+    return moment.replace(tzinfo=None) if moment is not None else None
 
 
 Filters = Annotated[case_service.CaseFilters, Depends(case_filters)]

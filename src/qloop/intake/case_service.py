@@ -22,7 +22,10 @@ from qloop.intake.models import Case, CaseChange, Repair, SetBy, Survey, Unit
 from qloop.intake.parsing import normalise_code, parse_severity, parse_status
 from qloop.intake.records import SPECS, RowError
 from qloop.intake.upsert import register_categories, register_products
+from qloop.web.guards import unstorable
 
+MAX_SEARCH_WORDS = 20
+CODE_LENGTH = 100
 SORTABLE = ("received_at", "case_id", "severity", "status", "channel", "product", "category")
 _SEVERITY_ORDER = case({"urgent": 0, "important": 1, "general": 2}, value=Case.severity, else_=3)
 
@@ -49,7 +52,7 @@ def _filtered(statement: Select[Any], filters: CaseFilters) -> Select[Any]:
         statement = statement.where(Case.received_at >= filters.received_from)
     if filters.received_to is not None:
         statement = statement.where(Case.received_at <= filters.received_to)
-    for word in (filters.q or "").split():
+    for word in (filters.q or "").split()[:MAX_SEARCH_WORDS]:
         # LIKE, not a tokenising full-text index: Chinese has no spaces between words, and
         # a two-character query such as 鼓包 must find its cases.
         needle = word.lower()
@@ -75,8 +78,11 @@ def list_cases(
     field = sort.removeprefix("-")
     if field not in SORTABLE:
         raise InputError(f"sort by one of {', '.join(SORTABLE)} (- for descending)", column="sort")
+    if len((filters.q or "").split()) > MAX_SEARCH_WORDS:
+        raise InputError(f"search with at most {MAX_SEARCH_WORDS} words", column="q")
     key = _SEVERITY_ORDER if field == "severity" else getattr(Case, field)
-    order = key.desc() if sort.startswith("-") else key.asc()
+    # empty values last either way, as PostgreSQL and SQLite would not agree by themselves
+    order = (key.desc() if sort.startswith("-") else key.asc()).nulls_last()
     total = session.scalar(_filtered(select(func.count()).select_from(Case), filters)) or 0
     rows = session.scalars(
         _filtered(select(Case), filters).order_by(order, Case.id.desc()).limit(limit).offset(offset)
@@ -166,8 +172,10 @@ def update_case(
     found = require_case(session, case_id)
     at = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for field, raw in changes.items():
-        new = _parsed(session, field, raw)
         old = getattr(found, field)
+        if raw is not None and old is not None and raw == str(old):
+            continue  # unchanged (also keeps an assignee who has since been disabled)
+        new = _parsed(session, field, raw)
         if (str(old) if old is not None else None) == new:
             continue
         setattr(found, field, new)
@@ -189,19 +197,20 @@ def update_case(
 
 
 def _parsed(session: Session, field: str, raw: str | None) -> str | None:
-    if raw is not None and "\x00" in raw:
-        raise InputError("contains a NUL character", column=field)
+    if raw is not None and unstorable(raw):
+        raise InputError("contains a NUL character or broken text", column=field)
     if raw is None or not raw.strip():
         if field == "status":
             raise InputError("a case always has a status", column="status")
         return None
     try:
-        if field == "category":
-            code = category_code(raw)
-            register_categories(session, {code})
+        if field in ("category", "failure_mode"):
+            code = category_code(raw) if field == "category" else normalise_code(raw)
+            if len(code) > CODE_LENGTH:
+                raise ValueError(f"is longer than {CODE_LENGTH} characters")
+            if field == "category":
+                register_categories(session, {code})
             return code
-        if field == "failure_mode":
-            return normalise_code(raw)
         if field == "severity":
             return parse_severity(raw)
         if field == "status":

@@ -103,7 +103,7 @@ class CleanInput(BaseModel):
     def no_nul_characters(self) -> CleanInput:
         for name in type(self).model_fields:
             if has_nul(getattr(self, name)):
-                raise ValueError(f"{name} contains a NUL character")
+                raise ValueError(f"{name} contains a NUL character or broken text")
         return self
 
 

@@ -38,7 +38,7 @@ def run_upload(
     """Import the uploaded file into ``table`` and record the run."""
     if table not in SPECS:
         raise HTTPException(404, f"no table {table}; there are {', '.join(SPECS)}")
-    name = Path(upload.filename or "upload").name
+    name = _display_name(upload.filename)
     suffix = Path(name).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
         raise HTTPException(415, f"{name}: use a .csv or .xlsx file")
@@ -85,3 +85,14 @@ def require_run(session: Session, run_id: int) -> ImportRun:
     if run is None:
         raise HTTPException(404, f"no import {run_id}")
     return run
+
+
+def _display_name(filename: str | None) -> str:
+    """The uploaded file's name as kept with the run: no folders, no control characters,
+    no broken text, at most 200 characters (checked before anything is imported)."""
+    name = Path((filename or "upload").replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable()).encode("utf-8", "ignore").decode()
+    if len(name) > 200:
+        suffix = Path(name).suffix[:10]
+        name = name[: 200 - len(suffix)] + suffix
+    return name or "upload"

@@ -32,10 +32,21 @@ class RefuseNulCharacters:
         await self.app(scope, receive, send)
 
 
+def unstorable(text: str) -> bool:
+    """A NUL (PostgreSQL refuses it) or a lone surrogate (not UTF-8 at all) in the text."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def has_nul(value: Any) -> bool:
-    """Whether a value, or any string inside it, holds a NUL character."""
+    """Whether a value, or any string inside it, holds text no database can store."""
     if isinstance(value, str):
-        return "\x00" in value
+        return unstorable(value)
     if isinstance(value, dict):
         return any(has_nul(k) or has_nul(v) for k, v in value.items())
     if isinstance(value, list | tuple):

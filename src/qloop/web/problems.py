@@ -40,6 +40,11 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def _printable(text: str) -> str:
+    """Text safe to put in a JSON body, even when the input held a lone surrogate."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn exceptions into problem responses."""
 
@@ -51,8 +56,8 @@ def install(app: FastAPI) -> None:
     async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
             {
-                "field": ".".join(str(part) for part in item["loc"] if part != "body"),
-                "reason": item["msg"],
+                "field": _printable(".".join(str(p) for p in item["loc"] if p != "body")),
+                "reason": _printable(str(item["msg"])),
             }
             for item in error.errors()
         ]
