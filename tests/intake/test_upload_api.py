@@ -76,3 +76,35 @@ def test_upload_checks(client: TestClient, tokens: dict[str, str], db_url: str) 
         files={"file": ("u.csv", CSV.encode(), "text/csv")},
     )
     assert too_big.status_code == 413 and "limit of 20 bytes" in too_big.json()["detail"]
+
+
+def test_uploads_are_refused_before_their_body_is_read(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    """The gate answers from the headers; a body that never arrives is never waited for."""
+    body = b"never read"
+    anonymous = client.post(
+        "/api/v1/imports/units",
+        content=body,
+        headers={"Content-Type": "multipart/form-data; boundary=x", "Content-Length": "300000000"},
+    )
+    assert anonymous.status_code == 413  # size first: nothing at all is read
+    anonymous = client.post(
+        "/api/v1/imports/units",
+        content=body,
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert anonymous.status_code == 401
+    viewer = client.post(
+        "/api/v1/imports/units",
+        content=body,
+        headers={
+            "Content-Type": "multipart/form-data; boundary=x",
+            "Authorization": f"Bearer {tokens['viewer']}",
+        },
+    )
+    assert viewer.status_code == 403
+    page = client.post(
+        "/imports", content=body, headers={"Content-Type": "multipart/form-data; boundary=x"}
+    )
+    assert page.status_code == 401

@@ -24,7 +24,7 @@ from qloop.intake import import_pages
 from qloop.intake import pages as intake_pages
 from qloop.web import problems
 from qloop.web.deps import LoginRequired
-from qloop.web.guards import RefuseNulCharacters
+from qloop.web.guards import RefuseNulCharacters, UploadGate
 from qloop.web.templating import make_templates
 
 PLOTLY_JS = Path(str(files("plotly") / "package_data" / "plotly.min.js"))
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     app.state.templates = make_templates()
+    app.add_middleware(UploadGate)
     app.add_middleware(RefuseNulCharacters)
     problems.install(app)
 

@@ -52,3 +52,60 @@ def has_nul(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(has_nul(v) for v in value)
     return False
+
+
+UPLOAD_PATHS = ("/api/v1/imports/", "/imports")
+
+
+class UploadGate:
+    """ASGI middleware: an upload is refused before its body is read.
+
+    FastAPI reads a multipart body before any dependency runs, so the size
+    limit, the login and the role are checked here, from the headers alone:
+    no Content-Length (411) or more than the limit (413); no valid token or
+    session (401); a role below engineer (403).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].startswith(UPLOAD_PATHS)
+        ):
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> Any:
+        from starlette.requests import Request
+
+        from qloop.accounts import service as accounts
+        from qloop.accounts.models import Role
+        from qloop.core.db import session_scope
+        from qloop.web.deps import RANK, SESSION_COOKIE
+
+        request = Request(scope)
+        limit: int = request.app.state.settings.upload_limit_bytes
+        declared = request.headers.get("content-length", "")
+        if not declared.isdigit():
+            return problem(411, "send the upload with a Content-Length")
+        if int(declared) > limit:
+            return problem(413, f"the upload is larger than the limit of {limit:,} bytes")
+        with session_scope(request.app.state.engine) as session:
+            header = request.headers.get("authorization", "")
+            user = None
+            if header[:7].lower() == "bearer ":
+                user = accounts.token_user(session, header[7:].strip())
+            elif cookie := request.cookies.get(SESSION_COOKIE):
+                found = accounts.session_user(session, cookie)
+                user = found[0] if found else None
+            if user is None:
+                return problem(401, "log in, or send an API token as 'Authorization: Bearer'")
+            if RANK[user.role] < RANK[Role.ENGINEER]:
+                return problem(403, f"this needs the engineer role; you are {user.role}")
+        return None

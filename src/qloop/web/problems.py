@@ -22,6 +22,7 @@ TITLES = {
     403: "Not allowed",
     404: "Not found",
     409: "Conflict",
+    411: "Length required",
     413: "Too large",
     415: "Unsupported file type",
     422: "Invalid input",
