@@ -23,6 +23,7 @@ from qloop.core.errors import InputError, InvalidTransition, NotFound
 LOCKOUT_AFTER = 10
 LOCKOUT_FOR = dt.timedelta(minutes=15)
 TOKEN_PREFIX = "qlp_"
+_NOT_IN_NAMES = set(" /\\?#%&")
 
 
 def now() -> dt.datetime:
@@ -36,8 +37,11 @@ def digest(token: str) -> str:
 
 def create_user(session: Session, *, name: str, password: str, role: Role) -> User:
     name = name.strip()
-    if not name or len(name) > 100 or "\x00" in name:
-        raise InputError("a user name has 1 to 100 characters, none of them NUL", column="name")
+    if not name or len(name) > 100 or any(c in _NOT_IN_NAMES or not c.isprintable() for c in name):
+        raise InputError(
+            "a user name has 1 to 100 characters, without spaces or / \\ ? # % &",
+            column="name",
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(
             f"a password has at least {MIN_PASSWORD_LENGTH} characters", column="password"

@@ -87,7 +87,7 @@ def list_cases(
     )
 
 
-@router.get("/cases/{case_id}", response_model=CaseDetail)
+@router.get("/cases/{case_id:path}", response_model=CaseDetail)
 def get_case(case_id: str, session: SessionDep, _user: Reader) -> CaseDetail:
     """A case with its unit (and the unit's attributes), repairs, surveys and history."""
     context = case_service.case_context(session, case_id)
@@ -116,7 +116,7 @@ def create_case(body: CaseCreate, session: SessionDep, user: Engineer) -> CaseSu
     return CaseSummary.model_validate(created)
 
 
-@router.patch("/cases/{case_id}", response_model=CaseDetail)
+@router.patch("/cases/{case_id:path}", response_model=CaseDetail)
 def update_case(case_id: str, body: CaseUpdate, session: SessionDep, user: Engineer) -> CaseDetail:
     """Change category, failure mode, severity, status or assignee; each change is recorded."""
     case_service.update_case(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -140,7 +140,7 @@ def _new_case_page(
     )
 
 
-@pages.get("/cases/new", response_class=HTMLResponse)
+@pages.get("/new-case", response_class=HTMLResponse)
 def new_case_form(request: Request, user: PageUser) -> HTMLResponse:
     """A form for a case that comes in by phone: the hotline agent types it in."""
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")  # the agent's local time
@@ -148,7 +148,7 @@ def new_case_form(request: Request, user: PageUser) -> HTMLResponse:
     return _new_case_page(request, user, values)
 
 
-@pages.post("/cases/new")
+@pages.post("/new-case")
 def create_case_from_form(
     request: Request,
     session: SessionDep,
@@ -186,7 +186,7 @@ def create_case_from_form(
     except InputError as error:
         session.rollback()
         return _new_case_page(request, user, values, str(error), 422)
-    return RedirectResponse(f"/cases/{created.case_id}", status_code=303)
+    return RedirectResponse(f"/cases/{quote(created.case_id, safe='')}", status_code=303)
 
 
 def _case_page(
@@ -219,13 +219,13 @@ def _case_page(
     )
 
 
-@pages.get("/cases/{case_id}", response_class=HTMLResponse)
+@pages.get("/cases/{case_id:path}", response_class=HTMLResponse)
 def case_page(case_id: str, request: Request, session: SessionDep, user: PageUser) -> HTMLResponse:
     """Everything about a case; engineers change its handling here (JSON: /api/v1/cases/ID)."""
     return _case_page(request, session, user, case_id)
 
 
-@pages.post("/cases/{case_id}")
+@pages.post("/cases/{case_id:path}")
 def change_case(
     case_id: str,
     request: Request,
@@ -259,4 +259,4 @@ def change_case(
     except InputError as error:
         session.rollback()
         return _case_page(request, session, user, case_id, str(error), 422)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    return RedirectResponse(f"/cases/{quote(case_id, safe='')}", status_code=303)

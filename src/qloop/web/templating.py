@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
@@ -16,4 +17,5 @@ def make_templates() -> Jinja2Templates:
         loader=ChoiceLoader([FileSystemLoader(_PACKAGE / d / "templates") for d in _DOMAINS]),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
+    environment.filters["path_part"] = lambda value: quote(str(value), safe="")
     return Jinja2Templates(env=environment)
