@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -25,8 +27,9 @@ def test_user_and_token_commands(db_url: str, monkeypatch: pytest.MonkeyPatch) -
     assert token.startswith("qlp_") and " " not in token
     listed = runner.invoke(app, ["--db", db_url, "token", "list"])
     assert "li.wei" in listed.output and "ERP" in listed.output and token not in listed.output
-    assert runner.invoke(app, ["--db", db_url, "token", "revoke", "1"]).exit_code == 0
-    assert runner.invoke(app, ["--db", db_url, "token", "revoke", "1"]).exit_code == 2
+    token_id = re.search(r"token (\d+) for li.wei", created.output).group(1)  # type: ignore[union-attr]
+    assert runner.invoke(app, ["--db", db_url, "token", "revoke", token_id]).exit_code == 0
+    assert runner.invoke(app, ["--db", db_url, "token", "revoke", token_id]).exit_code == 2
 
     users = runner.invoke(app, ["--db", db_url, "user", "list"])
     assert "li.wei" in users.output and "engineer" in users.output
