@@ -104,7 +104,7 @@ def test_disabled_users_lose_login_and_tokens(engine: Engine) -> None:
     with session_scope(engine) as session:
         _, token = service.create_token(session, user_name="li.wei")
         service.disable_user(session, name="li.wei")
-    assert login(engine, "correct horse", T0) == "this account is disabled"
+    assert login(engine, "correct horse", T0) == "wrong user name or password"  # no hint
     with session_scope(engine) as session:
         assert service.token_user(session, token) is None
         with pytest.raises(InvalidTransition):

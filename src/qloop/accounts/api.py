@@ -6,11 +6,10 @@ import datetime as dt
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from qloop.accounts import service
-from qloop.accounts.models import User
 from qloop.core.i18n import LOCALES
 from qloop.web import csrf
 from qloop.web.deps import (
@@ -18,7 +17,6 @@ from qloop.web.deps import (
     SESSION_COOKIE,
     PageUser,
     SessionDep,
-    caller,
     form_secret,
     page_context,
 )
@@ -123,18 +121,35 @@ def logout(
 
 
 @router.get("/language/{locale}")
-def choose_language(
-    locale: str,
-    request: Request,
-    user: Annotated[User | None, Depends(caller)],
-    next: str = "/",
-) -> Response:
-    """Switch the pages' language: kept in a cookie, and for a logged-in user in the account."""
+def choose_language(locale: str, request: Request, next: str = "/") -> Response:
+    """Switch the pages' language for this browser (a cookie; nothing stored server-side).
+
+    A GET must not change stored data, so the account's own language is set by
+    the POST below, from a form with a CSRF token.
+    """
     if locale not in LOCALES:
         raise HTTPException(404, f"no language {locale}; there are {', '.join(LOCALES)}")
-    if user is not None:
-        user.locale = locale
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    return _language_response(request, locale, next)
+
+
+@router.post("/language")
+def save_language(
+    request: Request,
+    user: PageUser,
+    locale: Annotated[str, Form()],
+    csrf_field: Annotated[str | None, Form(alias="csrf")] = None,
+    next_path: Annotated[str, Form(alias="next")] = "/",
+) -> Response:
+    """Keep a logged-in user's language in the account (and in the cookie)."""
+    csrf.check_session_form(request, csrf_field)
+    if locale not in LOCALES:
+        raise HTTPException(422, f"no language {locale}; there are {', '.join(LOCALES)}")
+    user.locale = locale
+    return _language_response(request, locale, next_path)
+
+
+def _language_response(request: Request, locale: str, next_path: str) -> Response:
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
     response.set_cookie(
         LANGUAGE_COOKIE,
         locale,

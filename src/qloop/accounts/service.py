@@ -116,9 +116,10 @@ def authenticate(
     if user is None:
         verify_password(_dummy_hash(), password)  # as much work as for a real user: no hint
         return LoginOutcome(None, "wrong user name or password")
+    correct = verify_password(user.password_hash, password)  # the same work in every case
     if user.locked_until is not None and user.locked_until > at:
         return LoginOutcome(None, "this account is locked for a while after too many failures")
-    if not verify_password(user.password_hash, password):
+    if not correct:
         # one atomic UPDATE: parallel guesses cannot overwrite each other's count
         failures = session.execute(
             update(User)
@@ -134,8 +135,8 @@ def authenticate(
             )
         session.expire(user)
         return LoginOutcome(None, "wrong user name or password")
-    if not user.active:
-        return LoginOutcome(None, "this account is disabled")
+    if not user.active:  # said like a wrong password: a login form confirms no account
+        return LoginOutcome(None, "wrong user name or password")
     user.failed_logins = 0
     user.locked_until = None
     session.flush()
