@@ -19,6 +19,7 @@ from qloop.web.deps import (
     SessionDep,
     form_secret,
     page_context,
+    render,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -54,9 +55,7 @@ def _login_page(
     token = csrf.new_cookie_token()
     context = page_context(request, None, name=name, error=error, next=_safe_next(next_path))
     context["csrf"] = csrf.sign(form_secret(request, session), token)
-    page: Response = request.app.state.templates.TemplateResponse(
-        request, "accounts/login.html", context, status_code=status
-    )
+    page = render(request, "accounts/login.html", context, status)
     page.set_cookie(
         csrf.CSRF_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https"
     )

@@ -11,28 +11,23 @@ from qloop.accounts import service
 from qloop.accounts.models import Role, User
 from qloop.core.errors import InputError, InvalidTransition
 from qloop.web.csrf import check_session_form
-from qloop.web.deps import RANK, PageUser, SessionDep, page_context
+from qloop.web.deps import PageUser, SessionDep, has_role, page_context, render
 
 pages = APIRouter(include_in_schema=False)
 
 
 def _admin(user: User) -> None:
-    if RANK[user.role] < RANK[Role.ADMIN]:
+    if not has_role(user, Role.ADMIN):
         raise HTTPException(403, f"this needs the admin role; you are {user.role}")
 
 
 def _users_page(
     request: Request, session: SessionDep, user: User, error: str = "", status: int = 200
 ) -> HTMLResponse:
-    page: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request,
-        "accounts/users.html",
-        page_context(
-            request, user, users=service.list_users(session), roles=list(Role), error=error
-        ),
-        status_code=status,
+    context = page_context(
+        request, user, users=service.list_users(session), roles=list(Role), error=error
     )
-    return page
+    return render(request, "accounts/users.html", context, status)
 
 
 @pages.get("/users", response_class=HTMLResponse)

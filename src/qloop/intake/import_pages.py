@@ -12,10 +12,9 @@ from qloop.accounts.models import Role, User
 from qloop.core.errors import InputError
 from qloop.intake import uploads
 from qloop.intake.models import ImportRun
-from qloop.intake.pages import render
 from qloop.intake.records import SPECS
 from qloop.web.csrf import check_session_form
-from qloop.web.deps import RANK, PageUser, SessionDep, page_context
+from qloop.web.deps import PageUser, SessionDep, has_role, page_context, render
 
 pages = APIRouter(include_in_schema=False)
 
@@ -33,7 +32,7 @@ def _imports_page(
             tables=list(SPECS),
             runs=list(runs),
             error=error,
-            can_import=RANK[user.role] >= RANK[Role.ENGINEER],
+            can_import=has_role(user, Role.ENGINEER),
         ),
         status,
     )
@@ -55,7 +54,7 @@ def import_from_page(
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     check_session_form(request, csrf)
-    if RANK[user.role] < RANK[Role.ENGINEER]:
+    if not has_role(user, Role.ENGINEER):
         return _imports_page(request, session, user, "this needs the engineer role", 403)
     try:
         uploads.run_upload(request, session, table=table, upload=file, user=user)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -16,7 +16,7 @@ from qloop.intake import case_service
 from qloop.intake.api import Filters
 from qloop.intake.models import CaseStatus, Channel, Severity
 from qloop.web.csrf import check_session_form
-from qloop.web.deps import RANK, PageUser, SessionDep, page_context
+from qloop.web.deps import PageUser, SessionDep, has_role, page_context, render
 
 pages = APIRouter(include_in_schema=False)
 COLUMNS = [
@@ -30,15 +30,6 @@ COLUMNS = [
     ("status", "Status"),
 ]
 PAGE_SIZE = 50
-
-
-def render(
-    request: Request, template: str, context: dict[str, Any], status: int = 200
-) -> HTMLResponse:
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, template, context, status_code=status
-    )
-    return response
 
 
 @pages.get("/", response_class=HTMLResponse)
@@ -177,7 +168,7 @@ def create_case_from_form(
         "severity": severity,
     }
     values = {name: value.strip() for name, value in values.items()}
-    if RANK[user.role] < RANK[Role.ENGINEER]:
+    if not has_role(user, Role.ENGINEER):
         return _new_case_page(request, user, values, "this needs the engineer role", 403)
     try:
         created = case_service.create_case(
@@ -212,7 +203,7 @@ def _case_page(
             history=context.history,
             statuses=list(CaseStatus),
             assignees=list(assignees),
-            can_edit=RANK[user.role] >= RANK[Role.ENGINEER],
+            can_edit=has_role(user, Role.ENGINEER),
             error=error,
         ),
         status,
@@ -239,7 +230,7 @@ def change_case(
     assignee: Annotated[str, Form()] = "",
 ) -> Response:
     check_session_form(request, csrf)
-    if RANK[user.role] < RANK[Role.ENGINEER]:
+    if not has_role(user, Role.ENGINEER):
         return _case_page(request, session, user, case_id, "this needs the engineer role", 403)
     changes: dict[str, str | None] = {
         "category": category,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from qloop.accounts import service as accounts
@@ -20,6 +21,11 @@ from qloop.core.db import session_scope
 
 SESSION_COOKIE = "qloop_session"
 RANK = {Role.VIEWER: 0, Role.OWNER: 1, Role.ENGINEER: 2, Role.ADMIN: 3}
+
+
+def has_role(user: User, role: Role) -> bool:
+    """Whether the user may do what ``role`` may (each role includes the ones below it)."""
+    return RANK[user.role] >= RANK[role]
 
 
 def database(request: Request) -> Iterator[Session]:
@@ -60,7 +66,7 @@ def require(role: Role) -> Callable[..., User]:
     def check(request: Request, user: Annotated[User | None, Depends(caller)]) -> User:
         if user is None:
             raise HTTPException(401, "log in, or send an API token as 'Authorization: Bearer'")
-        if RANK[user.role] < RANK[role]:
+        if not has_role(user, role):
             raise HTTPException(403, f"this needs the {role} role; you are {user.role}")
         login = getattr(request.state, "login", None)
         if login is not None and request.method not in SAFE_METHODS:
@@ -123,3 +129,13 @@ def page_context(request: Request, user: User | None, **values: object) -> dict[
         "label": i18n.label_for(locale),
         **values,
     }
+
+
+def render(
+    request: Request, template: str, context: dict[str, object], status: int = 200
+) -> HTMLResponse:
+    """A page from the app's templates."""
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, template, context, status_code=status
+    )
+    return response

@@ -87,7 +87,7 @@ class UploadGate:
         from qloop.accounts import service as accounts
         from qloop.accounts.models import Role
         from qloop.core.db import session_scope
-        from qloop.web.deps import RANK, SESSION_COOKIE
+        from qloop.web.deps import SESSION_COOKIE, has_role
 
         request = Request(scope)
         limit: int = request.app.state.settings.upload_limit_bytes
@@ -106,6 +106,6 @@ class UploadGate:
                 user = found[0] if found else None
             if user is None:
                 return problem(401, "log in, or send an API token as 'Authorization: Bearer'")
-            if RANK[user.role] < RANK[Role.ENGINEER]:
+            if not has_role(user, Role.ENGINEER):
                 return problem(403, f"this needs the engineer role; you are {user.role}")
         return None
