@@ -63,9 +63,13 @@ def postgres_url() -> Iterator[str]:
 
 
 def _empty_all_tables(engine: Engine) -> None:
+    """Back to a freshly migrated database: no data, the default taxonomy."""
+    from qloop.taxonomy.seed import seed_default_taxonomy
+
     with engine.begin() as connection:
         for table in reversed(migrate.target_metadata().sorted_tables):
             connection.execute(table.delete())
+        seed_default_taxonomy(connection)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

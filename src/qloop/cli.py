@@ -10,10 +10,12 @@ from sqlalchemy.exc import DBAPIError
 
 from qloop import __version__
 from qloop.accounts.cli import token_app, user_app
+from qloop.classify.cli import classify_app
 from qloop.core.cli_context import CliState, console, err_console
 from qloop.core.settings import get_settings
 from qloop.demo.cli import demo_command
 from qloop.intake.cli import import_command, status_command
+from qloop.taxonomy.cli import taxonomy_app
 from qloop.web.cli import serve_command
 
 app = typer.Typer(
@@ -83,3 +85,5 @@ app.command("serve")(serve_command)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(classify_app, name="classify")
+app.add_typer(taxonomy_app, name="taxonomy")

@@ -150,6 +150,12 @@ def test_filters_sorting_and_paging(
         "failure_mode",
         "severity",
         "status",
+        "customer",
+        "category_set_by",
+        "category_confidence",
+        "severity_set_by",
+        "severity_reasons",
+        "duplicate_of",
     }
 
 

@@ -37,6 +37,10 @@ def test_import_exit_codes_and_json_summary(db_url: str, tmp_path: Path) -> None
         "unchanged": 0,
         "rejected": 0,
         "rejects_path": None,
+        "classified": 0,
+        "to_review": 0,
+        "escalated": 0,
+        "duplicates": 0,
     }
 
     mixed = write_csv(

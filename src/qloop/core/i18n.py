@@ -43,6 +43,13 @@ LABELS = {
     "engineer": "Engineer",
     "owner": "Owner",
     "viewer": "Viewer",
+    "auto": "automatic",
+    "imported": "from the import file",
+    "user": "set by a person",
+    "soon_after_repair": "Failed soon after a repair",
+    "repeat_repair": "Repeat repair of this unit",
+    "escalation": "Many cases of this failure mode on this product",
+    "default": "No urgent or important signal",
 }
 
 

@@ -6,6 +6,8 @@ fresh settings without patching the environment of the whole process.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,6 +26,17 @@ class Settings(BaseSettings):
     session_hours: float = Field(default=12.0, gt=0)
     #: rows per chunk: small chunks keep the working set in the CPU cache (measured)
     import_chunk_rows: int = Field(default=500, ge=1, le=10_000)
+    #: your copy of the severity rules (YAML); empty: the rules shipped with qloop
+    severity_rules: Path | None = None
+    #: automatic categories less confident than this go to the review queue
+    review_threshold: float = Field(default=0.6, ge=0, le=1)
+    #: a case on the same serial with the same failure mode this many days after another
+    #: is flagged as a possible duplicate
+    duplicate_days: int = Field(default=14, ge=0, le=365)
+    #: near-identical text from the same customer this many days apart is a duplicate too
+    duplicate_text_days: int = Field(default=30, ge=0, le=3650)
+    #: how alike two texts must be (0-1, difflib ratio of their normalised text)
+    duplicate_similarity: float = Field(default=0.9, gt=0, le=1)
 
 
 def get_settings(**overrides: object) -> Settings:

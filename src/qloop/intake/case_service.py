@@ -7,6 +7,7 @@ through, so both paths accept and refuse the same things.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +105,8 @@ class CaseContext:
     repairs: list[Repair]
     surveys: list[Survey]
     history: list[CaseChange]
+    #: later cases flagged as possible duplicates of this one
+    duplicates: list[Case] = dataclasses.field(default_factory=list)
 
 
 def case_context(session: Session, case_id: str) -> CaseContext:
@@ -119,7 +122,10 @@ def case_context(session: Session, case_id: str) -> CaseContext:
     history = session.scalars(
         select(CaseChange).where(CaseChange.case_pk == found.id).order_by(CaseChange.id)
     )
-    return CaseContext(found, unit, list(repairs), list(surveys), list(history))
+    duplicates = session.scalars(
+        select(Case).where(Case.duplicate_of == case_id).order_by(Case.received_at, Case.id)
+    )
+    return CaseContext(found, unit, list(repairs), list(surveys), list(history), list(duplicates))
 
 
 def unit_context(session: Session, serial: str) -> tuple[Unit, list[Case], list[Repair]]:
@@ -157,6 +163,9 @@ def create_case(
             setattr(new, f"{field}_set_by_user", user.name)
     session.add(new)
     session.flush()
+    from qloop.classify.service import grade_new_cases  # classify builds on intake
+
+    grade_new_cases(session, after_id=new.id - 1)
     return new
 
 

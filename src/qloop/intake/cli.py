@@ -112,6 +112,13 @@ def _print_result(result: ImportResult, output: OutputFormat, dry_run: bool) -> 
         console.print(
             f"rejected rows and reasons: {result.rejects_path}", highlight=False, soft_wrap=True
         )
+    if result.classified or result.duplicates:
+        console.print(
+            f"classified {result.classified} cases automatically ({result.to_review} to review), "
+            f"{result.escalated} raised by escalation, {result.duplicates} possible duplicates",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def status_command(

@@ -38,6 +38,12 @@ class ImportResult:
     unchanged: int = 0
     rejected: int = 0
     rejects_path: str | None = None
+    #: cases given a category or grade automatically, of them below the review threshold,
+    #: raised by escalation, and flagged as possible duplicates (cases only)
+    classified: int = 0
+    to_review: int = 0
+    escalated: int = 0
+    duplicates: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

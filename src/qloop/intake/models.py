@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     SmallInteger,
@@ -84,6 +85,13 @@ class Category(Base):
     code: Mapped[str] = mapped_column(String(100), primary_key=True)
     name_en: Mapped[str | None] = mapped_column(String(200))
     name_zh: Mapped[str | None] = mapped_column(String(200))
+    #: place in the taxonomy: decides display order and ties between categories
+    position: Mapped[int] = mapped_column(Integer, default=1000)
+    keywords: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    parts: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    #: phrases naming a cause ("after the update", "快递摔的"): they outweigh symptoms
+    causes: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    functions: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
 
 
 class Unit(Base):
@@ -117,7 +125,10 @@ class Case(Base):
     region: Mapped[str | None] = mapped_column(String(100))
     title: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text)
+    customer: Mapped[str | None] = mapped_column(String(200), index=True)
     category: Mapped[str | None] = mapped_column(ForeignKey("categories.code"), index=True)
+    #: the classifier's confidence in an automatic category (empty when a file or person set it)
+    category_confidence: Mapped[float | None] = mapped_column(Float)
     failure_mode: Mapped[str | None] = mapped_column(String(100), index=True)
     severity: Mapped[Severity | None] = mapped_column(text_enum(Severity, "severity"))
     status: Mapped[CaseStatus] = mapped_column(
@@ -127,6 +138,11 @@ class Case(Base):
     category_set_by_user: Mapped[str | None] = mapped_column(String(100))
     severity_set_by: Mapped[SetBy | None] = mapped_column(text_enum(SetBy, "severity_set_by"))
     severity_set_by_user: Mapped[str | None] = mapped_column(String(100))
+    #: why the grade was given: [{"rule", "grade", "evidence": [...]}]
+    severity_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDocument)
+    #: the earlier case this one probably repeats, and why it was linked
+    duplicate_of: Mapped[str | None] = mapped_column(String(100), index=True)
+    duplicate_reason: Mapped[str | None] = mapped_column(String(300))
     assignee: Mapped[str | None] = mapped_column(String(100), index=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
 

@@ -9,14 +9,24 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qloop.accounts.models import Role, User
+from qloop.classify.display import Display
 from qloop.core.errors import InputError
 from qloop.intake import case_service
 from qloop.intake.api import Filters
 from qloop.intake.models import CaseStatus, Channel, Severity
 from qloop.web.csrf import check_session_form
-from qloop.web.deps import PageUser, SessionDep, has_role, page_context, render
+from qloop.web.deps import (
+    PageUser,
+    SessionDep,
+    app_settings,
+    has_role,
+    page_context,
+    render,
+    request_locale,
+)
 
 pages = APIRouter(include_in_schema=False)
 COLUMNS = [
@@ -96,6 +106,7 @@ def inbox(
                 ("severity", "Severity", list(Severity)),
                 ("status", "Status", list(CaseStatus)),
             ],
+            **_display(request, session, user).helpers(),
         ),
     )
 
@@ -107,6 +118,7 @@ NEW_CASE_FIELDS = (
     "serial",
     "product",
     "region",
+    "customer",
     "title",
     "description",
     "severity",
@@ -151,6 +163,7 @@ def create_case_from_form(
     serial: Annotated[str, Form()] = "",
     product: Annotated[str, Form()] = "",
     region: Annotated[str, Form()] = "",
+    customer: Annotated[str, Form()] = "",
     title: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
     severity: Annotated[str, Form()] = "",
@@ -163,6 +176,7 @@ def create_case_from_form(
         "serial": serial,
         "product": product,
         "region": region,
+        "customer": customer,
         "title": title,
         "description": description,
         "severity": severity,
@@ -201,13 +215,19 @@ def _case_page(
             repairs=context.repairs,
             surveys=context.surveys,
             history=context.history,
+            duplicates=context.duplicates,
             statuses=list(CaseStatus),
             assignees=list(assignees),
             can_edit=has_role(user, Role.ENGINEER),
             error=error,
+            **_display(request, session, user).helpers(),
         ),
         status,
     )
+
+
+def _display(request: Request, session: Session, user: User) -> Display:
+    return Display(session, app_settings(request), request_locale(request, user))
 
 
 @pages.get("/cases/{case_id:path}", response_class=HTMLResponse)

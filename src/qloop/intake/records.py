@@ -112,6 +112,7 @@ SPECS: dict[str, TableSpec] = {
             FieldSpec("serial"),
             FieldSpec("product"),
             FieldSpec("region"),
+            FieldSpec("customer"),
             FieldSpec("title"),
             FieldSpec("description", required=True),
             FieldSpec("category", category_code),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from qloop.classify.rules import reason_text
 from qloop.web.guards import has_nul
 
 
@@ -21,10 +22,23 @@ class CaseSummary(BaseModel):
     region: str | None
     title: str | None
     description: str
+    customer: str | None = None
     category: str | None
+    category_set_by: str | None = None
+    category_confidence: float | None = None
     failure_mode: str | None
     severity: str | None
+    severity_set_by: str | None = None
+    severity_reasons: list[str] = Field(
+        default_factory=list, description="why the grade was given: rule (grade): words or facts"
+    )
     status: str
+    duplicate_of: str | None = None
+
+    @field_validator("severity_reasons", mode="before")
+    @classmethod
+    def _reason_texts(cls, value: Any) -> list[str]:
+        return [reason_text(r) if isinstance(r, dict) else str(r) for r in value or []]
 
 
 class CasePage(BaseModel):
@@ -83,8 +97,9 @@ class ChangeRead(BaseModel):
 class CaseDetail(CaseSummary):
     attributes: dict[str, Any]
     assignee: str | None
-    category_set_by: str | None
-    severity_set_by: str | None
+    duplicate_reason: str | None = None
+    #: later cases flagged as possible duplicates of this one
+    duplicates: list[str] = Field(default_factory=list)
     unit: UnitRead | None
     repairs: list[RepairRead]
     surveys: list[SurveyRead]
@@ -119,6 +134,7 @@ class CaseCreate(CleanInput):
     serial: str | None = None
     product: str | None = None
     region: str | None = None
+    customer: str | None = Field(default=None, max_length=200)
     title: str | None = None
     category: str | None = None
     failure_mode: str | None = None

@@ -54,6 +54,7 @@ def import_file(
         rejects = RejectsFile(rejects_path or default_rejects_path(path), source.header)
         try:
             with session_scope(engine) as session:
+                after_id = grading_start(session) if table == "cases" else None
                 result = import_rows(
                     session,
                     spec=spec,
@@ -62,6 +63,8 @@ def import_file(
                     chunk_rows=chunk_rows or get_settings().import_chunk_rows,
                     on_progress=on_progress,
                 )
+                if after_id is not None:
+                    grade_imported_cases(session, result, after_id=after_id)
                 if dry_run:
                     session.rollback()
                 kept = rejects.keep()  # before the commit: a stored import has its rejects
@@ -70,6 +73,20 @@ def import_file(
             raise
     result.rejects_path = str(kept) if kept else None
     return result
+
+
+def grading_start(session: Session) -> int:
+    """The highest case key before an import: cases above it are the import's new ones."""
+    return session.scalar(select(func.max(Case.id))) or 0
+
+
+def grade_imported_cases(session: Session, result: ImportResult, *, after_id: int) -> None:
+    """Classify and grade the cases an import left without labels (issue: every case graded)."""
+    from qloop.classify.service import grade_new_cases  # classify builds on intake
+
+    outcome = grade_new_cases(session, after_id=after_id)
+    result.classified, result.to_review = outcome.classified, outcome.to_review
+    result.escalated, result.duplicates = outcome.escalated, outcome.duplicates
 
 
 @dataclass(frozen=True)

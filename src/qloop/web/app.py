@@ -16,12 +16,16 @@ from qloop import __version__
 from qloop.accounts import api as accounts_api
 from qloop.accounts import pages as accounts_pages
 from qloop.accounts import service as accounts
+from qloop.classify import api as classify_api
+from qloop.classify import pages as classify_pages
 from qloop.core import migrate
 from qloop.core.db import make_engine, session_scope
 from qloop.core.settings import Settings, get_settings
 from qloop.intake import api as intake_api
 from qloop.intake import import_pages
 from qloop.intake import pages as intake_pages
+from qloop.taxonomy import api as taxonomy_api
+from qloop.taxonomy import pages as taxonomy_pages
 from qloop.web import problems
 from qloop.web.deps import LoginRequired
 from qloop.web.guards import RefuseNulCharacters, UploadGate
@@ -66,6 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(intake_pages.pages)
     app.include_router(import_pages.pages)
     app.include_router(intake_api.router)
+    app.include_router(classify_api.router)
+    app.include_router(classify_pages.pages)
+    app.include_router(taxonomy_api.router)
+    app.include_router(taxonomy_pages.pages)
     _serve_api_docs(app)
     return app
 

@@ -18,6 +18,7 @@ from qloop.accounts import service as accounts
 from qloop.accounts.models import Role, User
 from qloop.core import i18n
 from qloop.core.db import session_scope
+from qloop.core.settings import Settings
 
 SESSION_COOKIE = "qloop_session"
 RANK = {Role.VIEWER: 0, Role.OWNER: 1, Role.ENGINEER: 2, Role.ADMIN: 3}
@@ -99,6 +100,15 @@ def page_user(request: Request, user: Annotated[User | None, Depends(caller)]) -
 
 
 PageUser = Annotated[User, Depends(page_user)]
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the app was built with (tests build apps with their own)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 def form_secret(request: Request, session: Session) -> str:

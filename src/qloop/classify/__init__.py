@@ -1,0 +1,1 @@
+"""Classification and severity grading of cases."""

@@ -1,0 +1,114 @@
+"""The review queue page: confirm or correct automatic categories, then retrain."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from qloop.accounts.models import Role, User
+from qloop.classify import review, service, training
+from qloop.classify.display import Display
+from qloop.core.errors import InputError, NotFound
+from qloop.intake.models import Category, Severity
+from qloop.web.csrf import check_session_form
+from qloop.web.deps import (
+    PageUser,
+    SessionDep,
+    SettingsDep,
+    has_role,
+    page_context,
+    render,
+    request_locale,
+)
+
+pages = APIRouter(include_in_schema=False)
+PAGE_SIZE = 30
+
+
+def _engineer(user: User) -> None:
+    if not has_role(user, Role.ENGINEER):
+        raise HTTPException(403, f"this needs the engineer role; you are {user.role}")
+
+
+@pages.get("/review", response_class=HTMLResponse)
+def review_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    message: Annotated[str, Query(max_length=300)] = "",
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    """Automatic categories below the threshold, least confident first (JSON: /api/v1/...)."""
+    _engineer(user)
+    threshold = settings.review_threshold
+    items, total = review.review_queue(session, threshold=threshold, limit=PAGE_SIZE, offset=offset)
+    display = Display(session, settings, request_locale(request, user))
+    categories = list(session.scalars(select(Category.code).order_by(Category.position)))
+    context = page_context(
+        request,
+        user,
+        items=items,
+        total=total,
+        offset=offset,
+        limit=PAGE_SIZE,
+        threshold=threshold,
+        categories=categories,
+        severities=list(Severity),
+        model=service.latest_model(session),
+        labelled=len(training.training_data(session, include_imported=False)[0]),
+        message=message,
+        error=error,
+        **display.helpers(),
+    )
+    return render(request, "classify/review.html", context, status)
+
+
+@pages.post("/review/train")
+def train_from_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    check_session_form(request, csrf)
+    _engineer(user)
+    try:
+        stored = training.train_model(session, user_name=user.name)
+    except InputError as error:
+        return review_page(request, session, settings, user, error=str(error), status=422)
+    note = (
+        f"trained:{stored.version} · {stored.samples} · {stored.cv_accuracy:.3f} / "
+        f"{stored.cv_macro_f1:.3f} · {stored.blend_weight}"
+    )
+    return RedirectResponse(f"/review?message={quote(note)}", status_code=303)
+
+
+@pages.post("/review/{case_id:path}")
+def review_from_page(
+    case_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    category: Annotated[str, Form()],
+    severity: Annotated[str, Form()] = "",
+    offset: Annotated[int, Form(ge=0)] = 0,
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    check_session_form(request, csrf)
+    _engineer(user)
+    try:
+        review.review_case(
+            session, case_id=case_id, category=category, severity=severity or None, user=user
+        )
+    except (InputError, NotFound) as error:
+        return review_page(request, session, settings, user, error=str(error), status=422)
+    return RedirectResponse(f"/review?offset={offset}", status_code=303)

@@ -1,0 +1,1 @@
+"""Taxonomy: the categories and failure modes cases are sorted into, and their words."""
