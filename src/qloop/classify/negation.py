@@ -97,7 +97,7 @@ def is_negated(text: str, start: int, *, cjk: bool) -> bool:
             return True
         return any(cue in clause[-2:] for cue in _ZH_SINGLE)
     clause = _EN_NOT_NEGATION.sub(" ", clause)
-    tokens = _EN_TOKEN.findall(clause)[-3:]
+    tokens = _EN_TOKEN.findall(clause)[-4:]  # "no sign of a leak"
     return any(token in _EN_NEGATORS for token in tokens)
 
 
