@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qloop.classify.model import TextModel
 from qloop.classify.rules import Reason, RuleClassifier, Verdict
 from qloop.intake.models import Severity
+
+if TYPE_CHECKING:  # scikit-learn loads in a second; rules-only work should not wait for it
+    from qloop.classify.model import TextModel
 
 SMOOTHING = 0.5
 

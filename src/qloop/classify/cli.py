@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -63,12 +64,16 @@ def classify_command(
         with read_texts(file, text_column=text_column, id_column=id_column, sheet=sheet) as rows:
             for batch in rows:
                 answers = classifier.classify_many([t for _, t in batch])
-                for (row_id, _), answer in zip(batch, answers, strict=True):
-                    line = {"id": row_id, **answer.as_json()}
-                    if output is Output.text:
+                lines = [
+                    {"id": row_id, **answer.as_json()}
+                    for (row_id, _), answer in zip(batch, answers, strict=True)
+                ]
+                if output is Output.text:
+                    for line in lines:
                         _print_answer(line)
-                    else:
-                        console.out(orjson.dumps(line).decode())
+                else:  # one write per batch: a JSON line each, in file order
+                    sys.stdout.write("".join(orjson.dumps(line).decode() + "\n" for line in lines))
+                    sys.stdout.flush()
     except InputError as error:
         err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -138,5 +143,10 @@ def rules_command(
     if output_file is None:
         console.out(text, end="")
     else:
-        output_file.write_text(text, encoding="utf-8")
+        try:
+            output_file.parent.mkdir(parents=True, exist_ok=True)
+            output_file.write_text(text, encoding="utf-8")
+        except OSError as error:
+            err_console.print(f"[red]error:[/red] {output_file}: {error.strerror}", highlight=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         console.print(f"severity rules written to {output_file}", highlight=False)

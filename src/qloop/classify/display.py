@@ -55,12 +55,13 @@ class Display:
             rule = str(reason.get("rule", ""))
             name = self._rule_names.get(rule) or self._label(rule)
             evidence = "、".join if self.chinese else ", ".join
+            words = [] if rule == "default" else reason.get("evidence") or []  # says nothing more
             shown.append(
                 ShownReason(
                     rule=rule,
                     grade=str(reason.get("grade", "")),
                     name=name,
-                    evidence=evidence(str(e) for e in reason.get("evidence") or []),
+                    evidence=evidence(str(e) for e in words),
                 )
             )
         return shown

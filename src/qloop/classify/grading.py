@@ -107,7 +107,8 @@ def escalate(session: Session, cases: Sequence[Case], rule: EscalationSpec) -> i
                 (f"{count} cases of {mode} on {product} within {rule.days} days",),
             )
             case.severity = rule.grade
-            case.severity_reasons = [reason.as_dict(), *(case.severity_reasons or [])]
+            earlier = [r for r in case.severity_reasons or [] if r.get("rule") != "default"]
+            case.severity_reasons = [reason.as_dict(), *earlier]
             raised += 1
     return raised
 

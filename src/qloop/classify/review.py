@@ -18,6 +18,7 @@ from qloop.accounts.models import User
 from qloop.core.errors import InputError
 from qloop.intake import case_service
 from qloop.intake.models import Case, CaseChange, Category, SetBy
+from qloop.taxonomy.models import FailureMode
 
 
 def _queue(threshold: float) -> tuple[ColumnElement[bool], ...]:
@@ -25,6 +26,11 @@ def _queue(threshold: float) -> tuple[ColumnElement[bool], ...]:
         Case.category_set_by == SetBy.AUTO,
         func.coalesce(Case.category_confidence, 0.0) < threshold,
     )
+
+
+def _mode_category(session: Session, mode: str) -> str | None:
+    """The category a failure mode belongs to in the taxonomy (None: not in the taxonomy)."""
+    return session.scalar(select(FailureMode.category).where(FailureMode.code == mode))
 
 
 def review_queue(
@@ -65,6 +71,11 @@ def review_case(
         changes["severity"] = severity
     if failure_mode:
         changes["failure_mode"] = failure_mode
+    elif found.failure_mode and _mode_category(session, found.failure_mode) not in (
+        None,
+        category,
+    ):
+        changes["failure_mode"] = None  # the rejected category's mode would mislead
     confirmed = found.category == category
     case_service.update_case(session, case_id=case_id, changes=changes, user=user, at=at)
     if confirmed:  # unchanged, so update_case recorded nothing: the confirmation itself is news

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from qloop.classify import grading
 from qloop.classify.classifier import CaseClassifier, Classification
-from qloop.classify.model import TextModel
 from qloop.classify.models import ClassifierModel
 from qloop.classify.rules import RuleClassifier
 from qloop.classify.severity_rules import SeverityRulesSpec, load_severity_rules
@@ -52,6 +51,8 @@ def case_classifier(session: Session, settings: Settings | None = None) -> CaseC
     stored = latest_model(session)
     if stored is None:
         return CaseClassifier(rules)
+    from qloop.classify.model import TextModel  # scikit-learn only when a model exists
+
     document = stored.document
     model = _MODELS.get(
         (stored.version, stored.trained_at, stored.samples),

@@ -25,7 +25,7 @@ from qloop.intake.schemas import (
     SurveyRead,
     UnitDetail,
 )
-from qloop.web.deps import Engineer, Reader, SessionDep
+from qloop.web.deps import Engineer, Reader, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -107,11 +107,13 @@ def get_case(case_id: str, session: SessionDep, _user: Reader) -> CaseDetail:
 
 
 @router.post("/cases", response_model=CaseSummary, status_code=201)
-def create_case(body: CaseCreate, session: SessionDep, user: Engineer) -> CaseSummary:
+def create_case(
+    body: CaseCreate, session: SessionDep, settings: SettingsDep, user: Engineer
+) -> CaseSummary:
     """A new case, validated like an imported row."""
     fields = body.model_dump(exclude={"attributes"})
     created = case_service.create_case(
-        session, fields=fields, attributes=body.attributes, user=user
+        session, fields=fields, attributes=body.attributes, user=user, settings=settings
     )
     return CaseSummary.model_validate(created)
 

@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from qloop.accounts.models import User
 from qloop.core.errors import InputError, NotFound
+from qloop.core.settings import Settings
+from qloop.core.storable import unstorable
 from qloop.intake.categories import category_code
 from qloop.intake.convert import RowConverter
 from qloop.intake.models import Case, CaseChange, Repair, SetBy, Survey, Unit
 from qloop.intake.parsing import normalise_code, parse_severity, parse_status
 from qloop.intake.records import SPECS, RowError
 from qloop.intake.upsert import register_categories, register_products
-from qloop.web.guards import unstorable
 
 MAX_SEARCH_WORDS = 20
 CODE_LENGTH = 100
@@ -140,7 +141,12 @@ def unit_context(session: Session, serial: str) -> tuple[Unit, list[Case], list[
 
 
 def create_case(
-    session: Session, *, fields: dict[str, str | None], attributes: dict[str, str], user: User
+    session: Session,
+    *,
+    fields: dict[str, str | None],
+    attributes: dict[str, str],
+    user: User,
+    settings: Settings | None = None,
 ) -> Case:
     """Store a typed-in case, validated like an imported row; its labels are the user's."""
     header = [*fields, *attributes]
@@ -165,7 +171,7 @@ def create_case(
     session.flush()
     from qloop.classify.service import grade_new_cases  # classify builds on intake
 
-    grade_new_cases(session, after_id=new.id - 1)
+    grade_new_cases(session, after_id=new.id - 1, settings=settings)
     return new
 
 

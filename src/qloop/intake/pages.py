@@ -186,7 +186,11 @@ def create_case_from_form(
         return _new_case_page(request, user, values, "this needs the engineer role", 403)
     try:
         created = case_service.create_case(
-            session, fields={k: v or None for k, v in values.items()}, attributes={}, user=user
+            session,
+            fields={k: v or None for k, v in values.items()},
+            attributes={},
+            user=user,
+            settings=app_settings(request),
         )
     except InputError as error:
         session.rollback()

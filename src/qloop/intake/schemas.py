@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from qloop.classify.rules import reason_text
-from qloop.web.guards import has_nul
+from qloop.core.storable import has_nul
 
 
 class CaseSummary(BaseModel):

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from qloop.core.db import session_scope
-from qloop.core.settings import get_settings
+from qloop.core.settings import Settings, get_settings
 from qloop.intake.importers import (
     ImportResult,
     ProgressCallback,
@@ -42,6 +42,7 @@ def import_file(
     dry_run: bool = False,
     chunk_rows: int | None = None,
     on_progress: ProgressCallback | None = None,
+    settings: Settings | None = None,
 ) -> ImportResult:
     """Import one file in one transaction: all rows stored or rejected, or nothing at all.
 
@@ -49,6 +50,7 @@ def import_file(
     rejects file must take its name only once the rows are committed (and
     vanish when they are not). ``dry_run`` validates and counts, then rolls back.
     """
+    settings = settings or get_settings()
     spec = table_spec(table)
     with open_import_file(spec, path, sheet=sheet) as source:
         rejects = RejectsFile(rejects_path or default_rejects_path(path), source.header)
@@ -60,11 +62,11 @@ def import_file(
                     spec=spec,
                     source=source,
                     rejects=rejects,
-                    chunk_rows=chunk_rows or get_settings().import_chunk_rows,
+                    chunk_rows=chunk_rows or settings.import_chunk_rows,
                     on_progress=on_progress,
                 )
                 if after_id is not None:
-                    grade_imported_cases(session, result, after_id=after_id)
+                    grade_imported_cases(session, result, after_id=after_id, settings=settings)
                 if dry_run:
                     session.rollback()
                 kept = rejects.keep()  # before the commit: a stored import has its rejects
@@ -80,11 +82,13 @@ def grading_start(session: Session) -> int:
     return session.scalar(select(func.max(Case.id))) or 0
 
 
-def grade_imported_cases(session: Session, result: ImportResult, *, after_id: int) -> None:
-    """Classify and grade the cases an import left without labels (issue: every case graded)."""
+def grade_imported_cases(
+    session: Session, result: ImportResult, *, after_id: int, settings: Settings
+) -> None:
+    """Classify and grade the cases an import left without labels."""
     from qloop.classify.service import grade_new_cases  # classify builds on intake
 
-    outcome = grade_new_cases(session, after_id=after_id)
+    outcome = grade_new_cases(session, after_id=after_id, settings=settings)
     result.classified, result.to_review = outcome.classified, outcome.to_review
     result.escalated, result.duplicates = outcome.escalated, outcome.duplicates
 

@@ -48,7 +48,11 @@ def run_upload(
         _copy_limited(upload, path, limit)
         rejects_path = Path(folder) / "rejects.csv"
         result = service.import_file(
-            request.app.state.engine, table=table, path=path, rejects_path=rejects_path
+            request.app.state.engine,
+            table=table,
+            path=path,
+            rejects_path=rejects_path,
+            settings=request.app.state.settings,
         )
         rejects = rejects_path.read_text(encoding="utf-8-sig") if result.rejects_path else None
     run = ImportRun(

@@ -28,7 +28,12 @@ def export_command(
     """Write the taxonomy in use to FILE (YAML), to edit and import again."""
     with session_scope(state(ctx).engine()) as session:
         spec = service.load_taxonomy(session)
-    file.write_text(dump_taxonomy(spec), encoding="utf-8")
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(dump_taxonomy(spec), encoding="utf-8")
+    except OSError as error:
+        err_console.print(f"[red]error:[/red] {file}: {error.strerror}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     modes = sum(len(c.failure_modes) for c in spec.categories)
     console.print(
         f"{len(spec.categories)} categories and {modes} failure modes written to {file}",

@@ -16,8 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from qloop.core.errors import InputError
+from qloop.core.storable import has_nul
 from qloop.intake.parsing import normalise_code
-from qloop.web.guards import has_nul
 
 CODE_LENGTH = 100
 M = TypeVar("M", bound=BaseModel)
@@ -147,8 +147,8 @@ def _parse_yaml(text: str, *, source: str, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top)"
-        raise InputError(f"{where}: {first['msg']}", file=source, column=where) from None
+        where = ".".join(str(part) for part in first["loc"]) or None
+        raise InputError(str(first["msg"]), file=source, column=where) from None
 
 
 parse_yaml_document = _parse_yaml

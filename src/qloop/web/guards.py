@@ -11,7 +11,10 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from qloop.core.storable import has_nul, unstorable
 from qloop.web.problems import problem
+
+__all__ = ["RefuseNulCharacters", "UploadGate", "has_nul", "unstorable"]
 
 
 class RefuseNulCharacters:
@@ -30,28 +33,6 @@ class RefuseNulCharacters:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-
-def unstorable(text: str) -> bool:
-    """A NUL (PostgreSQL refuses it) or a lone surrogate (not UTF-8 at all) in the text."""
-    if "\x00" in text:
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def has_nul(value: Any) -> bool:
-    """Whether a value, or any string inside it, holds text no database can store."""
-    if isinstance(value, str):
-        return unstorable(value)
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(has_nul(v) for v in value)
-    return False
 
 
 UPLOAD_PATHS = ("/api/v1/imports/", "/imports")
