@@ -50,7 +50,9 @@ _ZH_STRONG = (
     "没再",
 )
 _ZH_SINGLE = "不没无未别非"
-_EN_NEGATORS = frozenset({"no", "not", "never", "without", "none", "nor", "neither", "zero"})
+_EN_NEGATORS = frozenset(
+    {"no", "not", "never", "without", "none", "nor", "neither", "zero", "nothing"}
+)
 
 _ZH_INABILITY = "不没无难停"
 _EN_INABILITY = frozenset(

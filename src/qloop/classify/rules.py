@@ -14,6 +14,7 @@ scores: high when the evidence is both strong and one-sided.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -90,6 +91,9 @@ class RuleClassifier:
             TermFinder(_taxonomy_entries(taxonomy)),
             TermFinder(_rule_entries(rules, taxonomy.ignore)),
         )
+        self._patterns = [
+            (rule.id, re.compile(pattern)) for rule in rules.rules for pattern in rule.patterns
+        ]
 
     def classify(self, text: str) -> Verdict:
         normal = normalise_text(text[:MAX_TEXT])
@@ -129,6 +133,11 @@ class RuleClassifier:
                 scores[category] += weight
                 if evidence not in words[category]:
                     words[category].append(evidence)
+        for rule_id, pattern in self._patterns:
+            for match in pattern.finditer(normal):
+                said = match.group()
+                if not any(said in seen or seen in said for seen in fired[rule_id]):
+                    fired[rule_id].append(said)  # not again what a word already showed
         category = self._best_category(scores)
         return Verdict(
             category=category,

@@ -6,6 +6,7 @@ taxonomy file, with errors that name the file and the key at fault.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -26,10 +27,25 @@ class RuleSpec(StrictSpec):
     name_zh: str = Field(min_length=1, max_length=200)
     keywords: Terms = Field(default_factory=list)
     functions: Terms = Field(default_factory=list)
+    #: regular expressions (Python syntax) over the normalised text: lower case,
+    #: contractions spelled out ("won't" -> "will not"); a match is never negated
+    patterns: list[str] = Field(default_factory=list)
 
     _terms = field_validator("keywords", "functions", mode="before")(
         lambda cls, value: clean_terms(value or [])
     )
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(
+                    f"pattern {pattern!r} is not a valid regular expression: {error}"
+                ) from None
+        return patterns
 
 
 class FactsSpec(StrictSpec):

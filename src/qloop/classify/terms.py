@@ -32,6 +32,11 @@ _CONTRACTIONS: list[tuple[re.Pattern[str], Any]] = [
     ),
 ]
 _SPACING = re.compile(r"[\s\-_/]+")
+# "line 5 down", "press #2 stopped", "2号线停了": the number says which, not what happened
+_NUMBERED = re.compile(
+    r"\b(line|cell|press|machine|station|robot|oven|kiln)\s*(?:no\.?\s*|#\s*)?\d+\b"
+)
+_NUMBERED_ZH = re.compile(r"[0-9一二三四五六七八九十]+\s*号\s*(?=线|机|设备|炉|工位|车间)")
 _APOSTROPHE = re.compile(r"['’`]")
 
 
@@ -46,6 +51,7 @@ def normalise_text(text: str) -> str:
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
     text = _APOSTROPHE.sub("", text)
+    text = _NUMBERED_ZH.sub("", _NUMBERED.sub(r"\1", text))
     return _SPACING.sub(" ", text).strip()
 
 
@@ -53,22 +59,29 @@ def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
+_UNINFLECTED = frozenset(
+    "the not too any all and for with was has had his her its our you your one two off out "
+    "way very been will does did into onto from this that then than just still again after "
+    "before some more most much many each every over under only also cannot would could "
+    "should have were there their they them when what which while where who why how being "
+    "about since until even ever never".split()
+)
+
+
 def word_forms(word: str) -> set[str]:
-    """A word and its regular English inflections (plural, past, -ing); short words as is."""
-    if len(word) < 3 or not word.isalpha():
+    """A word and its regular English inflections (plural, past, -ing); short and function
+    words as they are. Only forms the spelling rules allow, to keep the scanner small."""
+    if len(word) < 3 or not word.isalpha() or word in _UNINFLECTED:
         return {word}
-    forms = {word, word + "s", word + "es", word + "ed", word + "ing"}
     if word.endswith("e"):
-        forms |= {word + "d", word[:-1] + "ing"}
-    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
-        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
-    if (
-        len(word) > 2
-        and word[-1] not in "aeiouwxy"
-        and word[-2] in "aeiou"
-        and word[-3] not in "aeiou"
-    ):
-        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
+        return {word, word + "s", word + "d", word[:-1] + "ing"}
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return {word, word[:-1] + "ies", word[:-1] + "ied", word + "ing"}
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return {word, word + "es", word + "ed", word + "ing"}
+    forms = {word, word + "s", word + "ed", word + "ing"}
+    if word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
+        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}  # stop -> stopped
     return forms
 
 
