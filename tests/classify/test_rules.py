@@ -201,3 +201,34 @@ def test_any_text_gets_a_valid_answer(text: str) -> None:
 
 
 RULES = RuleClassifier(default_taxonomy(), load_severity_rules(None)[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "grade"),
+    [
+        ("电视开不了了", "important"),
+        ("洗衣机转不动", "important"),
+        ("这个噪音真让人受不了", "general"),  # an idiom, not a lost function
+        ("晚上吵得睡不着", "general"),
+        ("无法开机", "important"),
+        ("客服的态度让人无法接受", "general"),
+        ("the mower won't even start", "important"),
+        ("It doesn't look like the photos", "general"),
+        ("stuck in a boot loop since yesterday", "important"),
+    ],
+)
+def test_generic_inability_patterns(rules: RuleClassifier, text: str, grade: str) -> None:
+    assert rules.classify(text).severity == grade
+
+
+def test_rule_patterns_are_checked_and_used() -> None:
+    base = {"id": "slow", "grade": "important", "name_en": "Slow", "name_zh": "慢"}
+    with pytest.raises(ValueError, match="not a valid regular expression"):
+        SeverityRulesSpec.model_validate({"rules": [{**base, "patterns": ["(unclosed"]}]})
+    spec = SeverityRulesSpec.model_validate(
+        {"rules": [{**base, "patterns": [r"takes \d+ minutes"]}]}
+    )
+    classifier = RuleClassifier(default_taxonomy(), spec)
+    verdict = classifier.classify("It takes 45 minutes to boil")
+    assert verdict.severity == "important"
+    assert verdict.reasons[0].evidence == ("takes 45 minutes",)
