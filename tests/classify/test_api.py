@@ -8,26 +8,7 @@ from typing import Any
 import yaml
 from fastapi.testclient import TestClient
 
-KEYS = {
-    "category",
-    "category_confidence",
-    "failure_mode",
-    "severity",
-    "severity_reasons",
-    "model",
-}
-DEFAULT_CATEGORIES = [
-    "electrical",
-    "mechanical",
-    "software",
-    "packaging",
-    "cosmetic",
-    "usability",
-    "service",
-    "other",
-]
-SAFETY_ZH = "充电时电池鼓包还冒烟"
-LEAK_EN = "The washing machine leaks water all over the floor"
+from tests.classify.expected import DEFAULT_CATEGORIES, KEYS, LEAK_EN, SAFETY_ZH
 
 
 def auth(token: str) -> dict[str, str]:

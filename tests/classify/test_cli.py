@@ -14,29 +14,10 @@ from qloop.cli import app
 from qloop.core.db import make_engine, session_scope
 from qloop.taxonomy.schemas import TaxonomySpec
 from qloop.taxonomy.service import load_taxonomy
+from tests.classify.expected import DEFAULT_CATEGORIES, KEYS, LEAK_EN, SAFETY_ZH
 from tests.files import write_csv, write_xlsx
 
 runner = CliRunner()
-KEYS = {
-    "category",
-    "category_confidence",
-    "failure_mode",
-    "severity",
-    "severity_reasons",
-    "model",
-}
-SAFETY_ZH = "充电时电池鼓包还冒烟"
-LEAK_EN = "The washing machine leaks water all over the floor"
-DEFAULT_CATEGORIES = [
-    "electrical",
-    "mechanical",
-    "software",
-    "packaging",
-    "cosmetic",
-    "usability",
-    "service",
-    "other",
-]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:

@@ -20,17 +20,7 @@ from qloop.taxonomy.schemas import (
     load_taxonomy_file,
     parse_taxonomy,
 )
-
-DEFAULT_CATEGORIES = [
-    "electrical",
-    "mechanical",
-    "software",
-    "packaging",
-    "cosmetic",
-    "usability",
-    "service",
-    "other",
-]
+from tests.classify.expected import DEFAULT_CATEGORIES
 
 
 def refusal(text: str, source: str = "my-taxonomy.yaml") -> InputError:

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 
 from qloop.accounts import service as accounts
@@ -24,34 +18,9 @@ from qloop.intake.service import import_file
 from qloop.taxonomy.service import load_taxonomy
 from qloop.web.app import create_app
 from tests.files import write_csv
+from tests.web.conftest import serving
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not shutil.which(CHROMIUM):
-        message = f"{CHROMIUM} is missing: apt-get install chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -89,21 +58,8 @@ def database(tmp_path: Path) -> str:
 def server(database: str) -> Iterator[str]:
     """qloop served by uvicorn on a free loopback port, over the small database."""
     app = create_app(Settings(database_url=database))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not running.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with serving(app) as url:
+        yield url
 
 
 def log_in(page: object, server: str, path: str, name: str) -> None:

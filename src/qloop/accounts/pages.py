@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from qloop.accounts import service
 from qloop.accounts.models import Role, User
 from qloop.core.errors import InputError, InvalidTransition
 from qloop.web.csrf import check_session_form
-from qloop.web.deps import PageUser, SessionDep, has_role, page_context, render
+from qloop.web.deps import PageUser, SessionDep, demand_role, page_context, render
 
 pages = APIRouter(include_in_schema=False)
-
-
-def _admin(user: User) -> None:
-    if not has_role(user, Role.ADMIN):
-        raise HTTPException(403, f"this needs the admin role; you are {user.role}")
 
 
 def _users_page(
@@ -32,7 +27,7 @@ def _users_page(
 
 @pages.get("/users", response_class=HTMLResponse)
 def users_page(request: Request, session: SessionDep, user: PageUser) -> HTMLResponse:
-    _admin(user)
+    demand_role(user, Role.ADMIN)
     return _users_page(request, session, user)
 
 
@@ -47,7 +42,7 @@ def add_user(
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     check_session_form(request, csrf)
-    _admin(user)
+    demand_role(user, Role.ADMIN)
     try:
         service.create_user(session, name=name, password=password, role=role)
     except InputError as error:
@@ -64,7 +59,7 @@ def disable_user(
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     check_session_form(request, csrf)
-    _admin(user)
+    demand_role(user, Role.ADMIN)
     if name == user.name:
         return _users_page(request, session, user, "you cannot disable yourself", 422)
     try:

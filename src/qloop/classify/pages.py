@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from qloop.accounts.models import Role, User
+from qloop.accounts.models import Role
 from qloop.classify import review, service, training
 from qloop.classify.display import Display
 from qloop.core.errors import InputError, NotFound
@@ -19,7 +19,7 @@ from qloop.web.deps import (
     PageUser,
     SessionDep,
     SettingsDep,
-    has_role,
+    demand_role,
     page_context,
     render,
     request_locale,
@@ -27,11 +27,6 @@ from qloop.web.deps import (
 
 pages = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
-
-
-def _engineer(user: User) -> None:
-    if not has_role(user, Role.ENGINEER):
-        raise HTTPException(403, f"this needs the engineer role; you are {user.role}")
 
 
 @pages.get("/review", response_class=HTMLResponse)
@@ -46,7 +41,7 @@ def review_page(
     status: int = 200,
 ) -> HTMLResponse:
     """Automatic categories below the threshold, least confident first (JSON: /api/v1/...)."""
-    _engineer(user)
+    demand_role(user, Role.ENGINEER)
     threshold = settings.review_threshold
     items, total = review.review_queue(session, threshold=threshold, limit=PAGE_SIZE, offset=offset)
     display = Display(session, settings, request_locale(request, user))
@@ -79,7 +74,7 @@ def train_from_page(
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     check_session_form(request, csrf)
-    _engineer(user)
+    demand_role(user, Role.ENGINEER)
     try:
         stored = training.train_model(session, user_name=user.name)
     except InputError as error:
@@ -104,7 +99,7 @@ def review_from_page(
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     check_session_form(request, csrf)
-    _engineer(user)
+    demand_role(user, Role.ENGINEER)
     try:
         review.review_case(
             session, case_id=case_id, category=category, severity=severity or None, user=user

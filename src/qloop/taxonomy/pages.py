@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -25,6 +25,7 @@ from qloop.web.deps import (
     PageUser,
     SessionDep,
     SettingsDep,
+    demand_role,
     has_role,
     page_context,
     render,
@@ -39,11 +40,6 @@ Text = Annotated[str, Form()]
 def _terms(text: str) -> list[str]:
     """Terms typed one per line or separated by commas (、 and ， too)."""
     return [t.strip() for t in re.split(r"[\n,，、;；]+", text) if t.strip()]
-
-
-def _admin(user: User) -> None:
-    if not has_role(user, Role.ADMIN):
-        raise HTTPException(403, f"this needs the admin role; you are {user.role}")
 
 
 @pages.get("/taxonomy", response_class=HTMLResponse)
@@ -116,7 +112,7 @@ def save_category(
 ) -> Response:
     """Add a category or change one (its failure modes are edited on their own)."""
     check_session_form(request, csrf)
-    _admin(user)
+    demand_role(user, Role.ADMIN)
 
     def save() -> None:
         spec = CategorySpec(
@@ -149,7 +145,7 @@ def save_mode(
 ) -> Response:
     """Add a failure mode under a category, or change one."""
     check_session_form(request, csrf)
-    _admin(user)
+    demand_role(user, Role.ADMIN)
 
     def save() -> None:
         spec = FailureModeSpec(
@@ -174,7 +170,7 @@ def delete_mode(
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     check_session_form(request, csrf)
-    _admin(user)
+    demand_role(user, Role.ADMIN)
     return _saved(
         request, session, settings, user, lambda: service.delete_failure_mode(session, code=code)
     )
@@ -191,7 +187,7 @@ async def import_taxonomy_file(
 ) -> Response:
     """Replace the taxonomy with an uploaded YAML file (as ``qloop taxonomy import``)."""
     check_session_form(request, csrf)
-    _admin(user)
+    demand_role(user, Role.ADMIN)
     raw = await file.read(TAXONOMY_FILE_LIMIT + 1)
     name = file.filename or "taxonomy.yaml"
 

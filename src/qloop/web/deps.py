@@ -24,6 +24,12 @@ SESSION_COOKIE = "qloop_session"
 RANK = {Role.VIEWER: 0, Role.OWNER: 1, Role.ENGINEER: 2, Role.ADMIN: 3}
 
 
+def demand_role(user: User, role: Role) -> None:
+    """Refuse a page action (403) to a user below ``role``."""
+    if not has_role(user, role):
+        raise HTTPException(403, f"this needs the {role} role; you are {user.role}")
+
+
 def has_role(user: User, role: Role) -> bool:
     """Whether the user may do what ``role`` may (each role includes the ones below it)."""
     return RANK[user.role] >= RANK[role]
