@@ -136,6 +136,8 @@ class RuleClassifier:
         for rule_id, pattern in self._patterns:
             for match in pattern.finditer(normal):
                 said = match.group()
+                if is_negated(normal, match.start(), cjk=has_cjk(said[:1])):
+                    continue  # "no burning smell" denies what the pattern describes
                 if not any(said in seen or seen in said for seen in fired[rule_id]):
                     fired[rule_id].append(said)  # not again what a word already showed
         category = self._best_category(scores)

@@ -21,7 +21,7 @@ from qloop.classify.rules import RuleClassifier
 from qloop.classify.severity_rules import SeverityRulesSpec, load_severity_rules
 from qloop.core.settings import Settings, get_settings
 from qloop.intake.models import Case, SetBy
-from qloop.taxonomy.service import load_taxonomy
+from qloop.taxonomy.service import load_taxonomy, taxonomy_token
 
 CHUNK = 1000
 Progress = Callable[[int], None]
@@ -33,9 +33,19 @@ def severity_rules(settings: Settings | None = None) -> tuple[SeverityRulesSpec,
 
 
 def rule_classifier(session: Session, settings: Settings | None = None) -> RuleClassifier:
-    taxonomy = load_taxonomy(session)
+    """The rules compiled from the stored taxonomy and the severity rules in use (cached:
+    the taxonomy's token and the rules file's text say when to compile again)."""
     rules, text, _ = severity_rules(settings)
-    built = _RULES.get((taxonomy.model_dump_json(), text), lambda: RuleClassifier(taxonomy, rules))
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    token = taxonomy_token(session)
+    key = (url, token or None, text)
+    if not token:  # no token (a database edited by hand): compare the content itself
+        key = (url, load_taxonomy(session).model_dump_json(), text)
+
+    def build() -> RuleClassifier:
+        return RuleClassifier(load_taxonomy(session), rules)
+
+    built = _RULES.get(key, build)
     assert isinstance(built, RuleClassifier)
     return built
 
@@ -54,8 +64,9 @@ def case_classifier(session: Session, settings: Settings | None = None) -> CaseC
     from qloop.classify.model import TextModel  # scikit-learn only when a model exists
 
     document = stored.document
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
     model = _MODELS.get(
-        (stored.version, stored.trained_at, stored.samples),
+        (url, stored.version, stored.trained_at, stored.samples),
         lambda: TextModel.from_document(document),
     )
     assert isinstance(model, TextModel)

@@ -7,6 +7,7 @@ taxonomy file, with errors that name the file and the key at fault.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -28,7 +29,8 @@ class RuleSpec(StrictSpec):
     keywords: Terms = Field(default_factory=list)
     functions: Terms = Field(default_factory=list)
     #: regular expressions (Python syntax) over the normalised text: lower case,
-    #: contractions spelled out ("won't" -> "will not"); a match is never negated
+    #: contractions spelled out ("won't" -> "will not"); a match negated by the words
+    #: before it ("no burning smell") does not count
     patterns: list[str] = Field(default_factory=list)
 
     _terms = field_validator("keywords", "functions", mode="before")(
@@ -85,12 +87,21 @@ def default_rules_text() -> str:
 
 
 def load_severity_rules(path: Path | None) -> tuple[SeverityRulesSpec, str, str]:
-    """The rules in use, their YAML text and where they came from (a path or "default")."""
+    """The rules in use, their YAML text and where they came from (a path or "default").
+
+    The file is read on every call (an edit takes effect at once) but parsed only
+    when its text changed: pages show reasons with the rules' names on every request.
+    """
     if path is None:
-        text = default_rules_text()
-        return parse_yaml_document(text, source="default", model=SeverityRulesSpec), text, "default"
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot be read: {error}", file=str(path)) from None
-    return parse_yaml_document(text, source=str(path), model=SeverityRulesSpec), text, str(path)
+        text, source = default_rules_text(), "default"
+    else:
+        try:
+            text, source = path.read_text(encoding="utf-8-sig"), str(path)
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"cannot be read: {error}", file=str(path)) from None
+    return _parsed(text, source), text, source
+
+
+@lru_cache(maxsize=8)
+def _parsed(text: str, source: str) -> SeverityRulesSpec:
+    return parse_yaml_document(text, source=source, model=SeverityRulesSpec)

@@ -28,6 +28,19 @@ class FailureMode(Base):
     functions: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
 
 
+class TaxonomyRevision(Base):
+    """One row: a token that changes with every change of the taxonomy.
+
+    The classifier compiles the taxonomy's words once and keeps them; this token
+    is how it learns, with one small query, that they must be compiled again.
+    """
+
+    __tablename__ = "taxonomy_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(40))
+
+
 class IgnoredPhrase(Base):
     """A phrase that contains a symptom word but means nothing ("works fine", "怎么回事")."""
 

@@ -34,6 +34,8 @@ _modes = sa.table(
     sa.column("functions", sa.JSON),
 )
 _ignored = sa.table("ignored_phrases", sa.column("phrase"))
+_revision = sa.table("taxonomy_revision", sa.column("id"), sa.column("token"))
+DEFAULT_TOKEN = "default"
 
 
 def seed_default_taxonomy(connection: Connection) -> None:
@@ -77,3 +79,5 @@ def seed_default_taxonomy(connection: Connection) -> None:
             )
     for phrase in spec.ignore:
         connection.execute(_ignored.insert().values(phrase=phrase))
+    connection.execute(_revision.delete())
+    connection.execute(_revision.insert().values(id=1, token=DEFAULT_TOKEN))

@@ -8,6 +8,7 @@ deleted; an import that leaves it out only empties its words and says so.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from qloop.core.errors import InputError, NotFound
 from qloop.intake.models import Case, Category
-from qloop.taxonomy.models import FailureMode, IgnoredPhrase
+from qloop.taxonomy.models import FailureMode, IgnoredPhrase, TaxonomyRevision
 from qloop.taxonomy.schemas import CategorySpec, FailureModeSpec, TaxonomySpec
 
 
@@ -27,6 +28,19 @@ class TaxonomyImport:
     failure_modes: int = 0
     removed_categories: list[str] = field(default_factory=list)
     kept_categories: list[str] = field(default_factory=list)  # left out of the file but in use
+
+
+def taxonomy_token(session: Session) -> str:
+    """What identifies the stored taxonomy's content (it changes with every change)."""
+    return session.scalar(select(TaxonomyRevision.token).where(TaxonomyRevision.id == 1)) or ""
+
+
+def _changed(session: Session) -> None:
+    revision = session.get(TaxonomyRevision, 1)
+    if revision is None:
+        session.add(TaxonomyRevision(id=1, token=uuid.uuid4().hex))
+    else:
+        revision.token = uuid.uuid4().hex
 
 
 def load_taxonomy(session: Session) -> TaxonomySpec:
@@ -87,6 +101,7 @@ def import_taxonomy(session: Session, spec: TaxonomySpec) -> TaxonomyImport:
         outcome.failure_modes += len(category.failure_modes)
     session.execute(delete(IgnoredPhrase))
     session.add_all(IgnoredPhrase(phrase=phrase) for phrase in spec.ignore)
+    _changed(session)
     session.flush()
     return outcome
 
@@ -113,6 +128,7 @@ def save_category(
     category.functions = list(spec.functions)
     if position is not None:
         category.position = position
+    _changed(session)
     session.flush()
     if replace_modes:
         session.execute(delete(FailureMode).where(FailureMode.category == spec.code))
@@ -146,6 +162,7 @@ def save_failure_mode(
     mode.keywords, mode.functions = list(spec.keywords), list(spec.functions)
     if position is not None:
         mode.position = position
+    _changed(session)
     session.flush()
     return mode
 
@@ -156,6 +173,7 @@ def delete_failure_mode(session: Session, *, code: str) -> None:
     if mode is None:
         raise NotFound(f'no failure mode "{code}"')
     session.delete(mode)
+    _changed(session)
     session.flush()
 
 

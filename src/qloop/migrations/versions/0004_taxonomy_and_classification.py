@@ -48,6 +48,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("version", name=op.f("uq_classifier_models_version")),
     )
     op.create_table(
+        "taxonomy_revision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_taxonomy_revision")),
+    )
+    op.create_table(
         "ignored_phrases",
         sa.Column("phrase", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("phrase", name=op.f("pk_ignored_phrases")),
@@ -118,4 +124,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_failure_modes_category"))
     op.drop_table("failure_modes")
     op.drop_table("ignored_phrases")
+    op.drop_table("taxonomy_revision")
     op.drop_table("classifier_models")
