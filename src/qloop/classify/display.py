@@ -8,6 +8,7 @@ translation catalog, so a Chinese reader sees 安全隐患: 冒烟 where the API
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,25 @@ class Display:
             )
         return shown
 
+    def duplicate(self, reason: str | None) -> str:
+        """A duplicate link's reason (stored in English, as the API gives it) for the reader."""
+        if not reason or not self.chinese:
+            return reason or ""
+        same_serial = _SAME_SERIAL.fullmatch(reason)
+        if same_serial:
+            mode, days = same_serial.groups()
+            return f"同一序列号、同一故障模式（{self.taxon(mode)}），{days} 天后"
+        same_text = _SAME_TEXT.fullmatch(reason)
+        if same_text:
+            return f"同一客户的几乎相同文本（相似度 {same_text.group(1)}）"
+        return reason
+
     def helpers(self) -> dict[str, Callable[..., Any]]:
-        """What templates call: ``taxon(code)`` and ``reasons(case.severity_reasons)``."""
-        return {"taxon": self.taxon, "reasons": self.reasons}
+        """What templates call: ``taxon(code)``, ``reasons(case.severity_reasons)`` and
+        ``duplicate(case.duplicate_reason)``."""
+        return {"taxon": self.taxon, "reasons": self.reasons, "duplicate": self.duplicate}
+
+
+# the two reasons ``grading.flag_duplicates`` writes
+_SAME_SERIAL = re.compile(r"same serial and failure mode (\S+), (\d+) days later")
+_SAME_TEXT = re.compile(r"near-identical text \((\d+%)\) from the same customer")
