@@ -114,11 +114,12 @@ def blend(
     """Best category and its blended probability: ``weight`` x model + (1 - weight) x rules.
 
     When the rules found no evidence at all, the model alone decides; at weight 0 the
-    rules' own answer stands.
+    rules' own answer stands. Only the taxonomy's categories (``order``) can win: a
+    model trained before a category was removed must not bring it back.
     """
     if weight <= 0 and verdict.category is not None:
         return verdict.category, verdict.category_confidence
-    categories = list(dict.fromkeys([*order, *model_labels]))
+    categories = list(order)
     model_share = dict(zip(model_labels, model_row.tolist(), strict=True))
     if verdict.scores:
         rules_share = rules_distribution(verdict, categories)

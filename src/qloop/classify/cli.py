@@ -74,7 +74,7 @@ def classify_command(
                 else:  # one write per batch: a JSON line each, in file order
                     sys.stdout.write("".join(orjson.dumps(line).decode() + "\n" for line in lines))
                     sys.stdout.flush()
-    except InputError as error:
+    except QloopError as error:
         err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 

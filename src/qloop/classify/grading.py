@@ -51,14 +51,14 @@ def apply(
     rules: SeverityRulesSpec,
 ) -> None:
     """Fill the case's empty labels from ``answer`` and the unit's repair history."""
-    if case.category is None and answer.category is not None:
+    if case.category is None and case.category_set_by != SetBy.USER and answer.category:
         case.category = answer.category
         case.category_set_by = SetBy.AUTO
         case.category_confidence = answer.category_confidence
         case.category_set_by_user = None
     if case.failure_mode is None and answer.failure_mode and case.category == answer.category:
         case.failure_mode = answer.failure_mode
-    if case.severity is None:
+    if case.severity is None and case.severity_set_by != SetBy.USER:
         reasons = list(answer.severity_reasons)
         facts = repair_reasons(case.received_at, repairs, rules.facts) if repairs else []
         if facts:
@@ -118,10 +118,22 @@ def flag_duplicates(session: Session, cases: Sequence[Case], settings: Settings)
     fresh = [c for c in cases if c.duplicate_of is None]
     if not fresh:
         return 0
-    by_serial = _neighbours(session, Case.serial, {c.serial for c in fresh if c.serial})
-    by_customer = _neighbours(session, Case.customer, {c.customer for c in fresh if c.customer})
     serial_window = dt.timedelta(days=settings.duplicate_days)
     text_window = dt.timedelta(days=settings.duplicate_text_days)
+    first = min(c.received_at for c in fresh)
+    by_serial = _neighbours(
+        session, Case.serial, {c.serial for c in fresh if c.serial}, first - serial_window
+    )
+    by_customer = _neighbours(
+        session, Case.customer, {c.customer for c in fresh if c.customer}, first - text_window
+    )
+    texts: dict[int, str] = {}  # each text reduced once, however many pairs it is in
+
+    def comparable(case: Case) -> str:
+        if case.id not in texts:
+            texts[case.id] = comparable_text(case_words(case))
+        return texts[case.id]
+
     flagged = 0
     for case in fresh:
         moment = (case.received_at, case.id)
@@ -144,7 +156,7 @@ def flag_duplicates(session: Session, cases: Sequence[Case], settings: Settings)
                 flagged += 1
                 continue
         if case.customer:
-            text = comparable_text(case_words(case))
+            text = comparable(case)
             best: tuple[float, Case] | None = None
             for other in by_customer.get(case.customer, []):
                 if not (
@@ -152,9 +164,7 @@ def flag_duplicates(session: Session, cases: Sequence[Case], settings: Settings)
                     and case.received_at - other.received_at <= text_window
                 ):
                     continue
-                score = similarity(
-                    text, comparable_text(case_words(other)), at_least=settings.duplicate_similarity
-                )
+                score = similarity(text, comparable(other), at_least=settings.duplicate_similarity)
                 if score >= settings.duplicate_similarity and (best is None or score > best[0]):
                     best = (score, other)
             if best is not None:
@@ -173,11 +183,16 @@ def _link(case: Case, earlier: Case, reason: str) -> None:
 
 
 def _neighbours(
-    session: Session, column: InstrumentedAttribute[str | None], values: set[str]
+    session: Session,
+    column: InstrumentedAttribute[str | None],
+    values: set[str],
+    since: dt.datetime,
 ) -> dict[str, list[Case]]:
-    """Stored cases sharing a serial (or customer) with the new ones, by that value."""
+    """Stored cases since ``since`` sharing a serial (or customer) with the new ones."""
     found: dict[str, list[Case]] = defaultdict(list)
     for chunk in _chunks(values):
-        for case in session.scalars(select(Case).where(column.in_(chunk))):
+        for case in session.scalars(
+            select(Case).where(column.in_(chunk), Case.received_at >= since)
+        ):
             found[getattr(case, column.key)].append(case)
     return found

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from qloop.accounts.models import Role
+from qloop.accounts.models import Role, User
 from qloop.classify import review, service, training
 from qloop.classify.display import Display
 from qloop.core.errors import InputError, NotFound
+from qloop.core.settings import Settings
 from qloop.intake.models import Category, Severity
 from qloop.web.csrf import check_session_form
 from qloop.web.deps import (
@@ -36,11 +37,23 @@ def review_page(
     settings: SettingsDep,
     user: PageUser,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-    message: Annotated[str, Query(max_length=300)] = "",
+    trained: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> HTMLResponse:
+    """Automatic categories below the threshold, least confident first (JSON: /api/v1/...)."""
+    return _review_page(request, session, settings, user, offset=offset, trained=trained)
+
+
+def _review_page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    user: User,
+    *,
+    offset: int = 0,
+    trained: int | None = None,
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    """Automatic categories below the threshold, least confident first (JSON: /api/v1/...)."""
     demand_role(user, Role.ENGINEER)
     threshold = settings.review_threshold
     items, total = review.review_queue(session, threshold=threshold, limit=PAGE_SIZE, offset=offset)
@@ -58,14 +71,14 @@ def review_page(
         severities=list(Severity),
         model=service.latest_model(session),
         labelled=len(training.training_data(session, include_imported=False)[0]),
-        message=message,
+        trained=trained,
         error=error,
         **display.helpers(),
     )
     return render(request, "classify/review.html", context, status)
 
 
-@pages.post("/review/train")
+@pages.post("/train-model")
 def train_from_page(
     request: Request,
     session: SessionDep,
@@ -78,12 +91,8 @@ def train_from_page(
     try:
         stored = training.train_model(session, user_name=user.name)
     except InputError as error:
-        return review_page(request, session, settings, user, error=str(error), status=422)
-    note = (
-        f"trained:{stored.version} · {stored.samples} · {stored.cv_accuracy:.3f} / "
-        f"{stored.cv_macro_f1:.3f} · {stored.blend_weight}"
-    )
-    return RedirectResponse(f"/review?message={quote(note)}", status_code=303)
+        return _review_page(request, session, settings, user, error=str(error), status=422)
+    return RedirectResponse(f"/review?trained={stored.version}", status_code=303)
 
 
 @pages.post("/review/{case_id:path}")
@@ -105,5 +114,6 @@ def review_from_page(
             session, case_id=case_id, category=category, severity=severity or None, user=user
         )
     except (InputError, NotFound) as error:
-        return review_page(request, session, settings, user, error=str(error), status=422)
+        session.rollback()  # nothing of a refused decision is kept
+        return _review_page(request, session, settings, user, error=str(error), status=422)
     return RedirectResponse(f"/review?offset={offset}", status_code=303)

@@ -64,6 +64,13 @@ def review_case(
     """Confirm or correct a case's category (and optionally its grade and failure mode)."""
     at = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     found = case_service.require_case(session, case_id)
+    if found.category_set_by != SetBy.AUTO:
+        who = found.category_set_by_user or "the import file"
+        raise InputError(
+            f'the category of case "{case_id}" was already set by {who}; '
+            "change it on the case page",
+            column="category",
+        )
     if session.get(Category, category) is None:
         raise InputError(f'"{category}" is not a category of the taxonomy', column="category")
     changes: dict[str, str | None] = {"category": category}

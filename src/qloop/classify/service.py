@@ -8,10 +8,11 @@ a built classifier is kept per taxonomy, rules file and model version.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qloop.classify import grading
@@ -100,24 +101,18 @@ def grade_new_cases(
 ) -> GradingOutcome:
     """Classify, grade and check for duplicates the cases stored after ``after_id``.
 
-    Older cases still missing a category or a grade are classified too. Only
-    empty labels are filled: a category or grade from a file or a person stays.
+    Only empty labels are filled: a category or grade from a file or a person
+    stays, and so does one a person cleared on purpose.
     """
     settings = settings or get_settings()
     classifier = case_classifier(session, settings)
     rules = classifier.rules.rules
     outcome = GradingOutcome()
-    unlabelled = or_(Case.category.is_(None), Case.severity.is_(None))
-    last = -1
+    last = after_id
     graded: list[Case] = []
     while True:
         batch = list(
-            session.scalars(
-                select(Case)
-                .where(Case.id > last, or_(Case.id > after_id, unlabelled))
-                .order_by(Case.id)
-                .limit(CHUNK)
-            )
+            session.scalars(select(Case).where(Case.id > last).order_by(Case.id).limit(CHUNK))
         )
         if not batch:
             break
@@ -133,7 +128,7 @@ def grade_new_cases(
                 and (case.category_confidence or 0.0) < settings.review_threshold
             ):
                 outcome.to_review += 1
-        graded.extend(case for case in batch if case.id > after_id)
+        graded.extend(batch)
         if on_progress:
             on_progress(len(batch))
     session.flush()
@@ -148,18 +143,25 @@ def max_case_id(session: Session) -> int:
 
 
 class _Built:
-    """Classifiers already built, by what they were built from (a few at most)."""
+    """Classifiers already built, by what they were built from (a few at most).
+
+    The web server answers from a pool of threads: one lock keeps the dictionary
+    whole, and a request that finds a build under way waits for it instead of
+    building the same thing again.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.items: dict[tuple[object, ...], object] = {}
+        self._lock = threading.Lock()
 
     def get(self, key: tuple[object, ...], build: Callable[[], object]) -> object:
-        if key not in self.items:
-            if len(self.items) >= self.size:
-                self.items.pop(next(iter(self.items)))
-            self.items[key] = build()
-        return self.items[key]
+        with self._lock:
+            if key not in self.items:
+                if len(self.items) >= self.size:
+                    self.items.pop(next(iter(self.items)))
+                self.items[key] = build()
+            return self.items[key]
 
 
 _RULES = _Built(size=4)

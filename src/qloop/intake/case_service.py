@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from qloop.accounts.models import User
@@ -204,6 +204,10 @@ def update_case(
         if field in ("category", "severity"):
             setattr(found, f"{field}_set_by", SetBy.USER)
             setattr(found, f"{field}_set_by_user", user.name)
+            if field == "category":
+                found.category_confidence = None  # the classifier's doubt no longer applies
+            else:
+                found.severity_reasons = null()  # its reasons were for another grade
         session.add(
             CaseChange(
                 case_pk=found.id,

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from qloop.intake.importers import (
     open_import_file,
     table_spec,
 )
-from qloop.intake.models import Case, Category, Product, Repair, Survey, Unit
+from qloop.intake.models import Case, Category, Product, Repair, SetBy, Survey, Unit
 from qloop.intake.rejects import RejectsFile, default_rejects_path
 
 COUNTED_TABLES = {
@@ -88,6 +88,17 @@ def grade_imported_cases(
     """Classify and grade the cases an import left without labels."""
     from qloop.classify.service import grade_new_cases  # classify builds on intake
 
+    # a grade or category the file set replaces an automatic one: its reasons go with it
+    session.execute(
+        update(Case)
+        .where(Case.severity_set_by == SetBy.IMPORTED, Case.severity_reasons.is_not(None))
+        .values(severity_reasons=null())
+    )
+    session.execute(
+        update(Case)
+        .where(Case.category_set_by == SetBy.IMPORTED, Case.category_confidence.is_not(None))
+        .values(category_confidence=None)
+    )
     outcome = grade_new_cases(session, after_id=after_id, settings=settings)
     result.classified, result.to_review = outcome.classified, outcome.to_review
     result.escalated, result.duplicates = outcome.escalated, outcome.duplicates

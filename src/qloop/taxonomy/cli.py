@@ -26,8 +26,12 @@ def export_command(
     file: Annotated[Path, typer.Argument(help="The YAML file to write.")],
 ) -> None:
     """Write the taxonomy in use to FILE (YAML), to edit and import again."""
-    with session_scope(state(ctx).engine()) as session:
-        spec = service.load_taxonomy(session)
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            spec = service.load_taxonomy(session)
+    except QloopError as error:
+        err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(dump_taxonomy(spec), encoding="utf-8")

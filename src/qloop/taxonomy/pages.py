@@ -9,10 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from qloop.accounts.models import Role, User
 from qloop.classify.service import severity_rules
 from qloop.core.errors import InputError, NotFound
+from qloop.core.settings import Settings
 from qloop.taxonomy import service
 from qloop.taxonomy.schemas import (
     CategorySpec,
@@ -44,14 +46,20 @@ def _terms(text: str) -> list[str]:
 
 @pages.get("/taxonomy", response_class=HTMLResponse)
 def taxonomy_page(
+    request: Request, session: SessionDep, settings: SettingsDep, user: PageUser
+) -> HTMLResponse:
+    """Categories, failure modes and their words; the severity rules in use."""
+    return _taxonomy_page(request, session, settings, user)
+
+
+def _taxonomy_page(
     request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    user: PageUser,
+    session: Session,
+    settings: Settings,
+    user: User,
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    """Categories, failure modes and their words; the severity rules in use."""
     try:
         _, rules_text, rules_source = severity_rules(settings)
     except InputError as problem:
@@ -87,11 +95,13 @@ def _saved(
     try:
         save()
     except (InputError, NotFound) as problem:
-        return taxonomy_page(request, session, settings, user, str(problem), 422)
+        session.rollback()
+        return _taxonomy_page(request, session, settings, user, str(problem), 422)
     except ValidationError as problem:
         first = problem.errors()[0]
         where = first["loc"][-1] if first["loc"] else "taxonomy"
-        return taxonomy_page(request, session, settings, user, f"{where}: {first['msg']}", 422)
+        session.rollback()
+        return _taxonomy_page(request, session, settings, user, f"{where}: {first['msg']}", 422)
     return RedirectResponse("/taxonomy", status_code=303)
 
 
@@ -177,7 +187,7 @@ def delete_mode(
 
 
 @pages.post("/taxonomy/import")
-async def import_taxonomy_file(
+def import_taxonomy_file(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -188,7 +198,7 @@ async def import_taxonomy_file(
     """Replace the taxonomy with an uploaded YAML file (as ``qloop taxonomy import``)."""
     check_session_form(request, csrf)
     demand_role(user, Role.ADMIN)
-    raw = await file.read(TAXONOMY_FILE_LIMIT + 1)
+    raw = file.file.read(TAXONOMY_FILE_LIMIT + 1)  # the gate refused larger bodies already
     name = file.filename or "taxonomy.yaml"
 
     def save() -> None:

@@ -20,6 +20,7 @@ from qloop.core.storable import has_nul
 from qloop.intake.parsing import normalise_code
 
 CODE_LENGTH = 100
+TERM_LENGTH = 200  # ignored phrases are stored in a column this wide
 M = TypeVar("M", bound=BaseModel)
 Terms = list[str]
 
@@ -30,6 +31,8 @@ def clean_terms(terms: list[Any]) -> list[str]:
         if not isinstance(term, str | int | float):
             raise ValueError(f"a term must be text, not {type(term).__name__}")
         text = " ".join(str(term).split())
+        if len(text) > TERM_LENGTH:
+            raise ValueError(f"a term is at most {TERM_LENGTH} characters: {text[:40]}...")
         if text and text not in cleaned:
             cleaned.append(text)
     return cleaned

@@ -35,34 +35,49 @@ class RefuseNulCharacters:
         await self.app(scope, receive, send)
 
 
-UPLOAD_PATHS = ("/api/v1/imports/", "/imports")
+#: requests whose body is judged by its headers alone, before it is read:
+#: (method, path, path is a prefix, least role, byte limit; None = the upload setting)
+GATED: tuple[tuple[str, str, bool, str, int | None], ...] = (
+    ("POST", "/api/v1/imports/", True, "engineer", None),
+    ("POST", "/imports", False, "engineer", None),
+    ("POST", "/taxonomy/import", False, "admin", 2 * 1024 * 1024),
+    ("PUT", "/api/v1/taxonomy", False, "admin", 2 * 1024 * 1024),
+    ("POST", "/api/v1/classify", False, "viewer", 20 * 1024 * 1024),
+)
+
+
+def _gate(method: str, path: str) -> tuple[str, int | None] | None:
+    for gated_method, gated_path, prefix, role, limit in GATED:
+        if method == gated_method and (
+            path.startswith(gated_path) if prefix else path == gated_path
+        ):
+            return role, limit
+    return None
 
 
 class UploadGate:
     """ASGI middleware: an upload is refused before its body is read.
 
-    FastAPI reads a multipart body before any dependency runs, so the size
-    limit, the login and the role are checked here, from the headers alone:
+    FastAPI reads a body before any dependency runs, so for the requests in
+    ``GATED`` (file uploads, taxonomy replacements, classification batches) the
+    size limit, the login and the role are checked here, from the headers alone:
     no Content-Length (411) or more than the limit (413); no valid token or
-    session (401); a role below engineer (403).
+    session (401); a role below the one the request needs (403).
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and scope["path"].startswith(UPLOAD_PATHS)
-        ):
-            refusal = self._refusal(scope)
+        gate = _gate(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if gate is not None:
+            refusal = self._refusal(scope, *gate)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
-    def _refusal(self, scope: Scope) -> Any:
+    def _refusal(self, scope: Scope, role_name: str, own_limit: int | None) -> Any:
         from starlette.requests import Request
 
         from qloop.accounts import service as accounts
@@ -71,7 +86,7 @@ class UploadGate:
         from qloop.web.deps import SESSION_COOKIE, has_role
 
         request = Request(scope)
-        limit: int = request.app.state.settings.upload_limit_bytes
+        limit: int = own_limit or request.app.state.settings.upload_limit_bytes
         declared = request.headers.get("content-length", "")
         if not declared.isdigit():
             return problem(411, "send the upload with a Content-Length")
@@ -87,6 +102,7 @@ class UploadGate:
                 user = found[0] if found else None
             if user is None:
                 return problem(401, "log in, or send an API token as 'Authorization: Bearer'")
-            if not has_role(user, Role.ENGINEER):
-                return problem(403, f"this needs the engineer role; you are {user.role}")
+            role = Role(role_name)
+            if not has_role(user, role):
+                return problem(403, f"this needs the {role} role; you are {user.role}")
         return None
