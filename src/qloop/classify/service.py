@@ -21,7 +21,7 @@ from qloop.classify.models import ClassifierModel
 from qloop.classify.rules import RuleClassifier
 from qloop.classify.severity_rules import SeverityRulesSpec, load_severity_rules
 from qloop.core.settings import Settings, get_settings
-from qloop.intake.models import Case, SetBy
+from qloop.intake.models import Case, Category, SetBy
 from qloop.taxonomy.service import load_taxonomy, taxonomy_token
 
 CHUNK = 1000
@@ -35,11 +35,14 @@ def severity_rules(settings: Settings | None = None) -> tuple[SeverityRulesSpec,
 
 def rule_classifier(session: Session, settings: Settings | None = None) -> RuleClassifier:
     """The rules compiled from the stored taxonomy and the severity rules in use (cached:
-    the taxonomy's token and the rules file's text say when to compile again)."""
+    the taxonomy's token, its number of categories and the rules file's text say when
+    to compile again)."""
     rules, text, _ = severity_rules(settings)
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
     token = taxonomy_token(session)
-    key = (url, token or None, text)
+    # imports register new category codes without touching the token: count them too
+    categories = session.scalar(select(func.count()).select_from(Category))
+    key: tuple[object, ...] = (url, token or None, categories, text)
     if not token:  # no token (a database edited by hand): compare the content itself
         key = (url, load_taxonomy(session).model_dump_json(), text)
 
