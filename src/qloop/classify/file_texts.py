@@ -14,26 +14,24 @@ from pathlib import Path
 from typing import Any
 
 from qloop.core.errors import InputError
-from qloop.intake.headers import FIELD_ALIASES
+from qloop.intake.headers import FIELD_ALIASES, alias_lookup, header_key
 from qloop.intake.parsing import cell_text
 from qloop.intake.readers import TableFile
 
 BATCH = 2000
 
 
-def _names(column: str) -> set[str]:
-    wanted = column.strip().casefold()
-    names = {wanted}
-    for field, aliases in FIELD_ALIASES.items():
-        if wanted == field or wanted in (a.casefold() for a in aliases):
-            names |= {field, *(a.casefold() for a in aliases)}
-    return names
+_ALIASES = alias_lookup(list(FIELD_ALIASES))
 
 
 def _position(header: list[Any], column: str) -> int | None:
-    names = _names(column)
+    """Where ``column`` is: by its own name, or by any alias of the import field it names,
+    compared as the import compares headers (case and separators do not matter)."""
+    wanted = header_key(column)
+    field = _ALIASES.get(wanted)
     for i, cell in enumerate(header):
-        if str(cell).strip().casefold() in names:
+        key = header_key(str(cell))
+        if key == wanted or (field is not None and _ALIASES.get(key) == field):
             return i
     return None
 

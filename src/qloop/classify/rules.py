@@ -84,6 +84,9 @@ class RuleClassifier:
         self.rules = rules
         self.order = [c.code for c in taxonomy.categories]
         self.mode_category = taxonomy.category_of_mode()
+        # ties go to the one listed first: ranks computed once, not per text
+        self._category_rank = {code: i for i, code in enumerate(self.order)}
+        self._mode_rank = {code: i for i, code in enumerate(self.mode_category)}
         self.fallback = FALLBACK_CATEGORY if FALLBACK_CATEGORY in self.order else None
         # Two scanners, so that a longer severity phrase ("不制冷") does not hide the
         # category's shorter word ("制冷") and the other way round.
@@ -156,15 +159,14 @@ class RuleClassifier:
         positive = [c for c in self.order if scores.get(c, 0.0) > 0]
         if not positive:
             return self.fallback
-        return max(positive, key=lambda c: (scores[c], -self.order.index(c)))
+        return max(positive, key=lambda c: (scores[c], -self._category_rank[c]))
 
     def best_mode(self, category: str | None, modes: dict[str, float]) -> str | None:
         """The best-scoring failure mode of ``category``, if any scored."""
         candidates = [m for m, s in modes.items() if s > 0 and self.mode_category[m] == category]
         if not candidates:
             return None
-        order = list(self.mode_category)
-        return max(candidates, key=lambda m: (modes[m], -order.index(m)))
+        return max(candidates, key=lambda m: (modes[m], -self._mode_rank[m]))
 
     def _grade(self, fired: dict[str, list[str]]) -> Severity:
         grades = [rule.grade for rule in self.rules.rules if rule.id in fired]

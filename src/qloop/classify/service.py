@@ -43,11 +43,13 @@ def rule_classifier(session: Session, settings: Settings | None = None) -> RuleC
     # imports register new category codes without touching the token: count them too
     categories = session.scalar(select(func.count()).select_from(Category))
     key: tuple[object, ...] = (url, token or None, categories, text)
+    taxonomy = None
     if not token:  # no token (a database edited by hand): compare the content itself
-        key = (url, load_taxonomy(session).model_dump_json(), text)
+        taxonomy = load_taxonomy(session)
+        key = (url, taxonomy.model_dump_json(), text)
 
     def build() -> RuleClassifier:
-        return RuleClassifier(load_taxonomy(session), rules)
+        return RuleClassifier(taxonomy or load_taxonomy(session), rules)
 
     built = _RULES.get(key, build)
     assert isinstance(built, RuleClassifier)

@@ -7,7 +7,7 @@ taxonomy file, with errors that name the file and the key at fault.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -82,7 +82,9 @@ class SeverityRulesSpec(StrictSpec):
         return next((rule for rule in self.rules if rule.id == rule_id), None)
 
 
+@cache
 def default_rules_text() -> str:
+    """The shipped rules' text (read once: pages name the rules on every request)."""
     return resources.files("qloop.classify").joinpath("data/severity_rules.yaml").read_text("utf-8")
 
 

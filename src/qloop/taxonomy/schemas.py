@@ -110,7 +110,7 @@ class TaxonomySpec(StrictSpec):
 
 def parse_taxonomy(text: str, *, source: str) -> TaxonomySpec:
     """Read a taxonomy file's text; errors name the file and the place in it."""
-    return _parse_yaml(text, source=source, model=TaxonomySpec)
+    return parse_yaml_document(text, source=source, model=TaxonomySpec)
 
 
 def load_taxonomy_file(path: Path) -> TaxonomySpec:
@@ -137,7 +137,8 @@ def dump_taxonomy(spec: TaxonomySpec) -> str:
     )
 
 
-def _parse_yaml(text: str, *, source: str, model: type[M]) -> M:
+def parse_yaml_document(text: str, *, source: str, model: type[M]) -> M:
+    """A YAML file's text validated as ``model``; errors name the file and the place."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -152,6 +153,3 @@ def _parse_yaml(text: str, *, source: str, model: type[M]) -> M:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or None
         raise InputError(str(first["msg"]), file=source, column=where) from None
-
-
-parse_yaml_document = _parse_yaml
