@@ -80,6 +80,7 @@ _EN_INABILITY = frozenset(
 )
 
 _EN_TOKEN = re.compile(r"[a-z0-9]+")
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def clause_before(text: str, start: int, reach: int = 60) -> str:
@@ -90,8 +91,13 @@ def clause_before(text: str, start: int, reach: int = 60) -> str:
 
 
 def is_negated(text: str, start: int, *, cjk: bool) -> bool:
-    """Whether the symptom starting at ``start`` is denied by the words before it."""
+    """Whether the symptom starting at ``start`` is denied by the words before it.
+
+    The words just before the term decide which language's cues apply, so that mixed
+    texts ("没有 burning smell", "no 冒烟") are read the way they are written.
+    """
     clause = clause_before(text, start)
+    cjk = _written_in_cjk(clause, cjk=cjk)
     if cjk:
         clause = _ZH_NOT_NEGATION.sub(lambda m: "_" * len(m.group()), clause).rstrip()
         near = clause[-6:]
@@ -106,9 +112,24 @@ def is_negated(text: str, start: int, *, cjk: bool) -> bool:
 def is_inability(text: str, start: int, *, cjk: bool) -> bool:
     """Whether the function starting at ``start`` is said not to work ("不能充电", "won't cool")."""
     clause = clause_before(text, start)
+    cjk = _written_in_cjk(clause, cjk=cjk)
     if cjk:
         clause = _ZH_NOT_NEGATION.sub(lambda m: "_" * len(m.group()), clause).rstrip()
         return any(cue in clause[-3:] for cue in _ZH_INABILITY)
     clause = _EN_NOT_NEGATION.sub(" ", clause)
     tokens = _EN_TOKEN.findall(clause)[-3:]
     return any(token in _EN_INABILITY for token in tokens)
+
+
+def _written_in_cjk(clause: str, *, cjk: bool) -> bool:
+    """Whether the words right before a term are Chinese (``cjk``: the term's own script).
+
+    Only a switch of script right before the term counts: "没有 burning smell" reads as
+    Chinese, "no 冒烟" as English; after a symbol or nothing the term's own script decides.
+    """
+    tail = clause.rstrip()[-1:]
+    if _CJK_CHAR.match(tail):
+        return True
+    if tail.isascii() and tail.isalnum():
+        return False
+    return cjk
