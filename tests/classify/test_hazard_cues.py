@@ -172,3 +172,106 @@ def test_fear_words_do_not_raise_everyday_surprise(rules: RuleClassifier) -> Non
 )
 def test_new_category_words(rules: RuleClassifier, text: str, category: str) -> None:
     assert rules.classify(text).category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a bang together with a flash or sparks
+        "There was a pop and a blue flash behind the washing machine, then the lights went out",
+        "开关那边啪的一声，闪了一下，灯全灭了",
+        # fragments thrown out with force
+        "The grinder disc shattered and a piece shot through the guard into the wall",
+        "锯齿甩出来扎在了门板上",
+        # a gas appliance said to leak, the two words apart
+        "煤气灶开关那里一直在漏气",
+        # battery chemicals smelled
+        "The garage smells of battery acid since the scooter was charging",
+        # injuries named without a possessive, thrown off a vehicle
+        "He came off the bike and has a grazed chin",
+        "went over the bars on the first ride, the fork just folded",
+        # tipped over on its side
+        "The pallet truck tipped onto its side while turning with a full load",
+        "搬运车转弯的时候侧翻了",
+        # off the wall or ceiling, or landing where people sit
+        "The bathroom cabinet came off the wall overnight",
+        "The ceiling fan crashed down onto the bed",
+        "The mirror landed right where my daughter usually sits",
+        "吊柜整个掉下来了",
+        "镜子砸到了孩子平时坐的位置",
+        # running off into the road
+        "The robot lawnmower drove straight into the road",
+        "a cyclist had to swerve around the runaway cart",
+        "割草机器人自己跑到马路上去了",
+    ],
+)
+def test_more_hazards_without_the_textbook_word_are_urgent(
+    rules: RuleClassifier, text: str
+) -> None:
+    verdict = rules.classify(text)
+    assert str(verdict.severity) == "urgent", [str(r) for r in verdict.reasons]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our moulding machines have been down since the night shift",
+        "the press that feeds line B is down again",
+        "All three chillers are offline and the plant is waiting",
+        "客户的packaging line停了两个小时",
+        "车间cnc全停，等备件",
+        "20 operators are standing around waiting for parts",
+        "20多个工人在车间干等",
+        "We are losing a full day of production on this",
+    ],
+)
+def test_more_ways_to_say_a_line_is_stopped(rules: RuleClassifier, text: str) -> None:
+    verdict = rules.classify(text)
+    assert str(verdict.severity) == "urgent", [str(r) for r in verdict.reasons]
+    assert any(r.rule == "production_down" for r in verdict.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # negated
+        "No bang, no flash, it just stopped",
+        "没有砰的一声，也没有闪光，就是不转了",
+        "燃气灶没有漏气，就是打不着火",
+        "产线没停，只是慢",
+        "客户说line没停，只是报警多",
+        # figurative or hypothetical
+        "Sales of this model must be on fire, sold out everywhere",
+        "my head is exploding reading this manual",
+        "价格简直爆炸低，先囤两台",
+        "行车记录仪万一出了事故也录不下来，这个要修",
+        "The hob igniter clicks a few times, the flame looks normal once lit",
+        # ordinary texts sharing words with the constructions
+        "The shop is down the road from my house",
+        "The robot vacuum is offline in the app again",
+        "The machines are down to half speed since the belt change",
+        "The cushion sits where my back is, very comfortable",
+    ],
+)
+def test_new_constructions_leave_negated_and_ordinary_texts_alone(
+    rules: RuleClassifier, text: str
+) -> None:
+    verdict = rules.classify(text)
+    assert str(verdict.severity) != "urgent", [str(r) for r in verdict.reasons]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("The timer setting is buried three menus deep", "usability"),
+        ("定时设置找了半天也没找到在哪", "usability"),
+        ("The last update bricked my speaker", "software"),
+        ("固件升级失败，现在无法开机", "software"),
+        ("Reported sparks from the socket and waited a week for a technician", "service"),
+        ("热水器漏电报修五天了，一直没人来", "service"),
+        ("The panel shows Err 4 and freezes", "software"),
+    ],
+)
+def test_new_category_cues(rules: RuleClassifier, text: str, category: str) -> None:
+    verdict = rules.classify(text)
+    assert verdict.category == category, verdict.scores

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qloop.classify.negation import clause_before, is_inability, is_negated
+from qloop.classify.pattern_scripts import CJK, LATIN, pattern_script
 from qloop.classify.severity_rules import GRADE_RANK, SeverityRulesSpec
-from qloop.classify.terms import Entry, Found, TermFinder, has_cjk, normalise_text
+from qloop.classify.terms import Entry, Found, TermFinder, has_cjk, has_latin, normalise_text
 from qloop.intake.models import Severity
 from qloop.taxonomy.schemas import TaxonomySpec
 
@@ -94,8 +95,12 @@ class RuleClassifier:
             TermFinder(_taxonomy_entries(taxonomy)),
             TermFinder(_rule_entries(rules, taxonomy.ignore)),
         )
+        # each pattern with the script every match of it holds (None: either), so that a
+        # Chinese text skips the English patterns and an English text the Chinese ones
         self._patterns = [
-            (rule.id, re.compile(pattern)) for rule in rules.rules for pattern in rule.patterns
+            (rule.id, re.compile(pattern), pattern_script(pattern))
+            for rule in rules.rules
+            for pattern in rule.patterns
         ]
 
     def classify(self, text: str) -> Verdict:
@@ -136,7 +141,10 @@ class RuleClassifier:
                 scores[category] += weight
                 if evidence not in words[category]:
                     words[category].append(evidence)
-        for rule_id, pattern in self._patterns:
+        skip = {LATIN: not has_latin(normal), CJK: not has_cjk(normal), None: False}
+        for rule_id, pattern, script in self._patterns:
+            if skip[script]:
+                continue
             for match in pattern.finditer(normal):
                 said = match.group()
                 if is_negated(normal, match.start(), cjk=has_cjk(said[:1])):

@@ -19,6 +19,7 @@ from typing import Any
 WILDCARD = "\x00"  # stands for "any word ending" inside the trie
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[a-z]")
 _LATIN_WORD = "a-z0-9"
 
 _CONTRACTIONS: list[tuple[re.Pattern[str], Any]] = [
@@ -57,6 +58,11 @@ def normalise_text(text: str) -> str:
 
 def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
+
+
+def has_latin(text: str) -> bool:
+    """Whether a normalised (lower-case) text holds a Latin letter."""
+    return _LATIN.search(text) is not None
 
 
 _UNINFLECTED = frozenset(
@@ -138,18 +144,28 @@ class TermFinder:
                     exact[surface].append(entry)
         self._exact = dict(exact)
         self._wild = dict(wild)
-        parts = []
-        if latin:
-            parts.append(f"(?<![{_LATIN_WORD}])(?:{_trie_pattern(latin)})(?![{_LATIN_WORD}])")
-        if cjk:
-            parts.append(f"(?:{_trie_pattern(cjk)})")
+        latin_part = (
+            f"(?<![{_LATIN_WORD}])(?:{_trie_pattern(latin)})(?![{_LATIN_WORD}])" if latin else ""
+        )
+        cjk_part = f"(?:{_trie_pattern(cjk)})" if cjk else ""
+        parts = [p for p in (latin_part, cjk_part) if p]
         self._scanner = re.compile("|".join(parts)) if parts else None
+        # A text in one script only is scanned for that script's terms: the same matches
+        # (a Chinese term holds a Chinese character, an English one a letter), found faster.
+        self._latin_only = re.compile(latin_part) if latin_part else None
+        self._cjk_only = re.compile(cjk_part) if cjk_part else None
+        self._latin_needs_letter = all(_LATIN.search(s) for s in latin)
 
     def find(self, normal_text: str) -> Iterator[Found]:
         """Terms in a text already passed through ``normalise_text``, left to right."""
-        if self._scanner is None:
+        scanner = self._scanner
+        if not has_cjk(normal_text):
+            scanner = self._latin_only
+        elif self._latin_needs_letter and not has_latin(normal_text):
+            scanner = self._cjk_only
+        if scanner is None:
             return
-        for match in self._scanner.finditer(normal_text):
+        for match in scanner.finditer(normal_text):
             words = match.group()
             entries = list(self._exact.get(words, ()))
             for pattern, entry in self._wild.get(words[:3], ()):
