@@ -27,6 +27,7 @@ from qloop.classify.classifier import CaseClassifier, Classification
 from qloop.classify.model import fit_text_model
 from qloop.classify.rules import RuleClassifier
 from qloop.classify.severity_rules import load_severity_rules
+from qloop.classify.urgency import shipped_urgency_model
 from qloop.taxonomy.schemas import default_taxonomy
 
 HERE = Path(__file__).parent
@@ -79,6 +80,12 @@ def main() -> None:
     plain = CaseClassifier(rules)
     texts = [r["text"] for r in rows]
     report("rules alone, whole set", rows, plain.classify_many(texts))
+    signal = CaseClassifier(rules, urgency=shipped_urgency_model())
+    report(
+        "rules + the shipped urgency signal (what qloop grades with; trained on the dev sets)",
+        rows,
+        signal.classify_many(texts),
+    )
 
     train, test = train_test_split(
         rows, test_size=0.5, random_state=args.seed, stratify=[r["category"] for r in rows]
@@ -106,6 +113,7 @@ def main() -> None:
     batch = (texts * (5000 // len(texts) + 1))[:5000]
     print(
         f"\nspeed, batches of {len(batch)}: rules {speed(plain, batch):,.0f} texts/s, "
+        f"rules + urgency signal {speed(signal, batch):,.0f} texts/s, "
         f"rules + model {speed(blended, batch):,.0f} texts/s"
     )
 

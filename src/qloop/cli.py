@@ -10,11 +10,14 @@ from sqlalchemy.exc import DBAPIError
 
 from qloop import __version__
 from qloop.accounts.cli import token_app, user_app
+from qloop.alerts.cli import alerts_app
 from qloop.classify.cli import classify_app
 from qloop.core.cli_context import CliState, console, err_console
 from qloop.core.settings import get_settings
 from qloop.demo.cli import demo_command
 from qloop.intake.cli import import_command, status_command
+from qloop.kpi.cli import kpi_app
+from qloop.reports.cli import report_command
 from qloop.taxonomy.cli import taxonomy_app
 from qloop.web.cli import serve_command
 
@@ -82,8 +85,11 @@ app.command("import")(import_command)
 app.command("status")(status_command)
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
+app.command("report")(report_command)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(classify_app, name="classify")
 app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(kpi_app, name="kpi")
+app.add_typer(alerts_app, name="alerts")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -12,8 +13,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from qloop.accounts import service as accounts
+from qloop.alerts.service import check_alerts
 from qloop.cli import app
 from qloop.core.db import make_engine, session_scope
+from qloop.core.settings import Settings
 from qloop.demo.service import DEMO_TABLES, build_demo
 from qloop.intake.models import Case, Product, Repair, Survey, Unit
 
@@ -44,6 +47,19 @@ def test_demo_builds_into_the_database_and_rebuilds_idempotently(
 
     again = build_demo(engine, out_dir=tmp_path)
     assert all((r.inserted, r.updated, r.unchanged) == (0, 0, r.read) for r in again)
+
+    # the planted rising repair time of WM7 raises its trend alert
+    with session_scope(engine) as session:
+        url = engine.url.render_as_string(hide_password=False)
+        checked = check_alerts(session, Settings(database_url=url), since=dt.date(2000, 1, 1))
+        rising = [
+            a
+            for a in checked.alerts
+            if (a.kind, a.metric, a.scope) == ("trend", "mttr_hours", {"product": "WM7"})
+        ]
+    assert len(rising) == 1, [a.message_en for a in checked.alerts if a.kind == "trend"]
+    assert rising[0].values[-1] > 2 * rising[0].values[0]
+    assert rising[0].message_en.startswith("WM7 MTTR rose")
 
 
 def test_demo_command(db_url: str, tmp_path: Path) -> None:

@@ -4,13 +4,14 @@ The rules give a category distribution too: their scores, smoothed and
 normalised. A trained model's probabilities are blended in with the weight
 chosen when it was trained (the one that classified held-out cases best, see
 ``training``); a category the model never saw gets only the rules' share.
-Severity always comes from the rules, because a grade must be explainable.
+Severity comes from the rules, because a grade must be explainable; the learned urgency
+signal (:mod:`qloop.classify.urgency`) may only raise it, and says so in the reasons.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +21,9 @@ from qloop.intake.models import Severity
 
 if TYPE_CHECKING:  # scikit-learn loads in a second; rules-only work should not wait for it
     from qloop.classify.model import TextModel
+    from qloop.classify.urgency import UrgencyModel
+
+RAISED_BY_SIGNAL = "learned_hazard_signal"
 
 SMOOTHING = 0.5
 
@@ -56,8 +60,10 @@ class CaseClassifier:
         *,
         model_version: int | None = None,
         model_weight: float = 0.5,
+        urgency: UrgencyModel | None = None,
     ) -> None:
         self.rules = rules
+        self.urgency = urgency
         self.model = model
         self.model_name = f"trained:{model_version}" if model is not None else "rules"
         self.model_weight = model_weight if model is not None else 0.0
@@ -68,12 +74,30 @@ class CaseClassifier:
     def classify_many(self, texts: Sequence[str]) -> list[Classification]:
         verdicts = [self.rules.classify(text) for text in texts]
         if self.model is None or not texts:
-            return [self._from_rules(v) for v in verdicts]
-        probabilities = self.model.predict_proba(list(texts))
-        return [
-            self._blended(verdict, row)
-            for verdict, row in zip(verdicts, probabilities, strict=True)
-        ]
+            answers = [self._from_rules(v) for v in verdicts]
+        else:
+            probabilities = self.model.predict_proba(list(texts))
+            answers = [
+                self._blended(verdict, row)
+                for verdict, row in zip(verdicts, probabilities, strict=True)
+            ]
+        if self.urgency is None or not texts:
+            return answers
+        chances = self.urgency.probabilities(list(texts)).tolist()
+        return [self._raised(a, p) for a, p in zip(answers, chances, strict=True)]
+
+    def _raised(self, answer: Classification, chance: float) -> Classification:
+        """The grade raised where the learned signal is strong enough; never lowered."""
+        assert self.urgency is not None
+        if answer.severity is not Severity.URGENT and chance >= self.urgency.urgent_at:
+            grade = Severity.URGENT
+        elif answer.severity is Severity.GENERAL and chance >= self.urgency.important_at:
+            grade = Severity.IMPORTANT
+        else:
+            return answer
+        kept = tuple(r for r in answer.severity_reasons if r.rule != "default")
+        reason = Reason(RAISED_BY_SIGNAL, grade, (f"P(urgent)={chance:.2f}",))
+        return replace(answer, severity=grade, severity_reasons=(reason, *kept))
 
     def _from_rules(self, verdict: Verdict) -> Classification:
         return Classification(

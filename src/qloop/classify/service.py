@@ -64,9 +64,14 @@ def case_classifier(session: Session, settings: Settings | None = None) -> CaseC
     """Rules plus the newest trained model, if any."""
     settings = settings or get_settings()
     rules = rule_classifier(session, settings)
+    urgency = None
+    if settings.urgency_signal:
+        from qloop.classify.urgency import shipped_urgency_model
+
+        urgency = shipped_urgency_model()
     stored = latest_model(session)
     if stored is None:
-        return CaseClassifier(rules)
+        return CaseClassifier(rules, urgency=urgency)
     from qloop.classify.model import TextModel  # scikit-learn only when a model exists
 
     document = stored.document
@@ -77,7 +82,11 @@ def case_classifier(session: Session, settings: Settings | None = None) -> CaseC
     )
     assert isinstance(model, TextModel)
     return CaseClassifier(
-        rules, model, model_version=stored.version, model_weight=stored.blend_weight
+        rules,
+        model,
+        model_version=stored.version,
+        model_weight=stored.blend_weight,
+        urgency=urgency,
     )
 
 

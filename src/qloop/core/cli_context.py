@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import typer
@@ -38,3 +39,22 @@ def state(ctx: typer.Context) -> CliState:
 
 err_console = Console(stderr=True)
 console = Console()
+
+#: the exit code of a command refused for bad input (nothing was stored)
+EXIT_BAD_INPUT = 2
+
+
+def refused(error: Exception) -> typer.Exit:
+    """Print why a command was refused; the caller raises the returned exit (code 2)."""
+    err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def parse_day(value: str | None, option: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` option, or a refusal that names the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise refused(ValueError(f"{option} {value!r} is not a date (YYYY-MM-DD)")) from None

@@ -50,6 +50,14 @@ LABELS = {
     "repeat_repair": "Repeat repair of this unit",
     "escalation": "Many cases of this failure mode on this product",
     "default": "No urgent or important signal",
+    "learned_hazard_signal": "Learned hazard signal",
+    "alert_trend": "Trend",
+    "alert_target": "Target missed",
+    "alert_emerging": "Emerging issue",
+    "product": "Product",
+    "region": "Region",
+    "channel": "Channel",
+    "category": "Category",
 }
 
 

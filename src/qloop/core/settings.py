@@ -37,6 +37,28 @@ class Settings(BaseSettings):
     duplicate_text_days: int = Field(default=30, ge=0, le=3650)
     #: how alike two texts must be (0-1, difflib ratio of their normalised text)
     duplicate_similarity: float = Field(default=0.9, gt=0, le=1)
+    #: let the learned urgency signal raise grades the rules set too low (never lower them)
+    urgency_signal: bool = True
+    #: a repair followed by another on the same unit within this many days is a repeat repair
+    repeat_days: int = Field(default=30, ge=1, le=3650)
+    #: KPI targets for every product (per-product targets are set on the targets page)
+    kpi_targets: dict[str, float] = Field(
+        default_factory=lambda: {"ftfr": 0.90, "mttr_hours": 24.0, "csat": 0.85}
+    )
+    #: a KPI worse this many periods in a row raises a trend alert
+    trend_periods: int = Field(default=3, ge=2, le=24)
+    #: a KPI resting on fewer records than this (repairs, surveys, cases) raises no alert
+    alert_min_count: int = Field(default=1, ge=1)
+    #: a trend alert also needs its first and last figures to differ at this significance
+    #: (1: the textbook rule, any N consecutive worsenings)
+    trend_significance: float = Field(default=1.0, gt=0, le=1)
+    #: weekly cases above the Poisson limit at this upper-tail probability are emerging
+    #: (0.00135: the 3-sigma limit of a u-chart)
+    emerging_alpha: float = Field(default=0.00135, gt=0, lt=0.5)
+    #: weeks of history a failure mode's baseline rate is taken from
+    emerging_history_weeks: int = Field(default=26, ge=4, le=520)
+    #: a failure mode with no history raises an alert from this many cases in a week
+    emerging_new_cases: int = Field(default=5, ge=1)
 
 
 def get_settings(**overrides: object) -> Settings:

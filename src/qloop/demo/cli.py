@@ -13,6 +13,7 @@ from qloop.accounts import service as accounts
 from qloop.accounts.models import Role
 from qloop.core.cli_context import console, state
 from qloop.core.db import session_scope
+from qloop.core.settings import get_settings
 
 DEMO_USER = "demo"
 
@@ -39,6 +40,7 @@ def demo_command(
     ),
 ) -> None:
     """Build a realistic demo data set and import it into the current database."""
+    from qloop.alerts.service import check_alerts
     from qloop.demo.service import build_demo  # the generator is only needed here
 
     engine = state(ctx).engine()
@@ -46,12 +48,14 @@ def demo_command(
         results = build_demo(engine, out_dir=out)
     with session_scope(engine) as session:
         password = demo_account(session)
+        checked = check_alerts(session, get_settings(database_url=state(ctx).database_url))
     for result in results:
         console.print(
             f"{result.table:8} {result.inserted:6} new, {result.updated} updated, "
             f"{result.unchanged} unchanged, {result.rejected} rejected  ({result.file})",
             highlight=False,
         )
+    console.print(f"alerts   {checked.raised:6} raised (see qloop alerts)", highlight=False)
     console.print(NEXT_STEPS, highlight=False)
     console.print(
         f"Demo account (engineer): user name [bold]{DEMO_USER}[/bold], "

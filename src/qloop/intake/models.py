@@ -193,7 +193,8 @@ class Survey(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[str] = mapped_column(String(100), index=True)
-    score: Mapped[int] = mapped_column(SmallInteger)
+    #: empty when the customer answered without a score (a comment only)
+    score: Mapped[int | None] = mapped_column(SmallInteger)
     answered_at: Mapped[dt.datetime] = mapped_column(DateTime)
     comment: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qloop.accounts.models import Role, User
+from qloop.alerts import service as alerts_service
 from qloop.classify.display import Display
 from qloop.core.errors import InputError
 from qloop.intake import case_service
@@ -40,6 +41,7 @@ COLUMNS = [
     ("status", "Status"),
 ]
 PAGE_SIZE = 50
+DASHBOARD_ALERTS = 5
 
 
 @pages.get("/", response_class=HTMLResponse)
@@ -55,6 +57,8 @@ def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResp
             severities=("urgent", "important", "general"),
             counts=case_service.open_case_counts(session),
             urgent=case_service.newest_urgent(session),
+            alerts=alerts_service.list_alerts(session, open_only=True, limit=DASHBOARD_ALERTS),
+            chinese=request_locale(request, user).startswith("zh"),
             per_day=[
                 {"day": day.isoformat(), "cases": n}
                 for day, n in case_service.cases_per_day(session, days=30, until=dt.date.today())

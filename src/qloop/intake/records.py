@@ -145,7 +145,7 @@ SPECS: dict[str, TableSpec] = {
         ("case_id", "answered_at"),
         (
             FieldSpec("case_id", required=True),
-            FieldSpec("score", parse_score, required=True),
+            FieldSpec("score", parse_score),
             FieldSpec("answered_at", parse_datetime, required=True),
             FieldSpec("comment"),
         ),

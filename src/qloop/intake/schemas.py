@@ -79,7 +79,7 @@ class SurveyRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     case_id: str
-    score: int
+    score: int | None
     answered_at: dt.datetime
     comment: str | None
 

@@ -16,6 +16,8 @@ from qloop import __version__
 from qloop.accounts import api as accounts_api
 from qloop.accounts import pages as accounts_pages
 from qloop.accounts import service as accounts
+from qloop.alerts import api as alerts_api
+from qloop.alerts import pages as alerts_pages
 from qloop.classify import api as classify_api
 from qloop.classify import pages as classify_pages
 from qloop.core import migrate
@@ -24,6 +26,9 @@ from qloop.core.settings import Settings, get_settings
 from qloop.intake import api as intake_api
 from qloop.intake import import_pages
 from qloop.intake import pages as intake_pages
+from qloop.kpi import api as kpi_api
+from qloop.kpi import chart_pages as kpi_chart_pages
+from qloop.kpi import pages as kpi_pages
 from qloop.taxonomy import api as taxonomy_api
 from qloop.taxonomy import pages as taxonomy_pages
 from qloop.web import problems
@@ -74,6 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(classify_pages.pages)
     app.include_router(taxonomy_api.router)
     app.include_router(taxonomy_pages.pages)
+    app.include_router(kpi_api.router)
+    app.include_router(alerts_api.router)
+    app.include_router(kpi_chart_pages.pages)
+    app.include_router(kpi_chart_pages.router)
+    app.include_router(kpi_pages.pages)
+    app.include_router(alerts_pages.pages)
     _serve_api_docs(app)
     return app
 

@@ -1,0 +1,1 @@
+"""Alerts: KPI trends, target breaches and emerging failure modes, stored and acknowledged."""
