@@ -35,21 +35,23 @@ def test_cohorts_by_hand(history: Engine) -> None:
     points = {(r.cohort, r.months_in_service): (r.units, r.cases, r.per_1000)
               for r in frame.itertuples()}  # fmt: skip
     # cohort 2026-01 (U1, U3; no production dates: ship month): C1 and C2 came before the
-    # ship date (month 0), C3 31 days after U1 shipped (month 1); data end on 03-31
+    # ship date (month 0), C3 31 days after U1 shipped (month 1). Data end on 03-31: U3,
+    # shipped 01-31, has been out 59 days (1.94 months), so only month 0 is complete
     assert points[("2026-01", 0)] == (2, 2, 1000.0)
-    assert points[("2026-01", 1)] == (2, 3, 1500.0)
-    assert points[("2026-01", 2)] == (2, 3, 1500.0)
-    assert ("2026-01", 3) not in points  # April has not ended
-    assert points[("2026-02", 0)] == (1, 1, 1000.0)  # C5 on U2
-    assert ("2026-02", 2) not in points
-    assert points[("2026-03", 0)] == (1, 0, 0.0)
+    assert ("2026-01", 1) not in points
+    assert points[("2026-02", 0)] == (1, 1, 1000.0)  # C5 on U2, out 44 days
+    assert not any(cohort == "2026-03" for cohort, _ in points)  # U4 out 30 days only
 
 
 def test_young_cohorts_stop_where_their_data_stop() -> None:
-    units = pd.DataFrame({"cohort_month": [pd.Timestamp("2026-05-01")], "units": [10]})
+    units = pd.DataFrame(
+        {"cohort_month": [pd.Timestamp("2026-01-01")], "units": [10],
+         "last_ship": [dt.date(2026, 6, 1)]}  # built in January, shipped in June
+    )  # fmt: skip
     cases = pd.DataFrame(columns=["cohort_month", "ship_date", "received_at"])
-    frame = cohort_curves(units, cases, as_of=dt.date(2026, 6, 29))
-    assert list(frame["months_in_service"]) == [0]
+    assert cohort_curves(units, cases, as_of=dt.date(2026, 6, 30)).empty
+    frame = cohort_curves(units, cases, as_of=dt.date(2026, 9, 1))
+    assert list(frame["months_in_service"]) == [0, 1, 2]  # 92 days: 3.02 whole months out
 
 
 def test_chart_frames(history: Engine, db_url: str) -> None:

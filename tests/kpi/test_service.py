@@ -187,3 +187,27 @@ def test_a_filter_matching_nothing_gives_empty_figures(history: Engine) -> None:
     table = rows(history, product="no-such-product", by=GroupBy.PRODUCT)
     assert [row["cases"] for row in table] == [0, 0, 0]
     assert all(row["ftfr"] is None and row["mttr_hours"] is None for row in table)
+
+
+def test_one_product_agrees_with_its_row_of_the_split(engine: Engine) -> None:
+    from qloop.intake.models import Case, Channel, Product, Repair, Unit
+
+    with session_scope(engine) as session:
+        session.add_all([Product(code="PA"), Product(code="PB")])
+        session.flush()
+        session.add(Unit(serial="S1", product="PB", ship_date=dt.date(2026, 1, 1), attributes={}))
+        # the case names PA, the repaired unit is a PB: the case's first-time fix is PA's,
+        # the repair's time is PB's
+        session.add(Case(case_id="K1", received_at=dt.datetime(2026, 2, 1), channel=Channel.APP,
+                         serial="S1", product="PA", description="x", attributes={}))  # fmt: skip
+        session.add(Repair(repair_id="Q1", case_id="K1", serial="S1",
+                           opened_at=dt.datetime(2026, 2, 2), closed_at=dt.datetime(2026, 2, 3),
+                           resolved=True, parts=[], attributes={}))  # fmt: skip
+    split = by_key(rows(engine, by=GroupBy.PRODUCT), "product")
+    (only_a,) = rows(engine, product="PA")
+    (only_b,) = rows(engine, product="PB")
+    for key in ("cases", "ftfr", "mttr_hours", "repeat_rate"):
+        assert only_a[key] == split["2026-02", "PA"][key], key
+        assert only_b[key] == split["2026-02", "PB"][key], key
+    assert (only_a["ftfr"], only_a["mttr_hours"]) == (1.0, None)
+    assert (only_b["cases"], only_b["mttr_hours"]) == (0, 24.0)

@@ -38,6 +38,7 @@ from qloop.kpi.periods import PeriodKind
 TREND_METRICS = ("mttr_hours", "ftfr", "repeat_rate", "csat", "cases_per_1000")
 #: the records each KPI rests on
 EVIDENCE = {
+    "cases": "cases",
     "mttr_hours": "repairs_closed",
     "repeat_rate": "repairs_closed",
     "ftfr": "ftfr_cases",
@@ -141,7 +142,8 @@ def _runs(
             run = series.iloc[start : last + 1]
             end = period_ends[run["period"].iloc[-1]]
             p_value = worse_p_value(metric, run.iloc[0], run.iloc[-1])
-            if end >= since and p_value < rule.significance:
+            significant = rule.significance >= 1 or p_value < rule.significance
+            if end >= since and significant:
                 values = [float(v) for v in run[metric]]
                 english, chinese = trend_messages(metric, scope, kind, values)
                 found.append(

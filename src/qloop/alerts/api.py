@@ -43,9 +43,10 @@ def get_alerts(
     since: dt.date | None = None,
     open_only: Annotated[bool, Query(alias="open")] = False,
     lang: Lang = "en",
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[AlertRead]:
     """Stored alerts, newest period first (``open=true``: not yet acknowledged)."""
-    alerts = service.list_alerts(session, since=since, open_only=open_only)
+    alerts = service.list_alerts(session, since=since, open_only=open_only, limit=limit)
     return [_read(alert, lang) for alert in alerts]
 
 

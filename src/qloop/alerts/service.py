@@ -24,8 +24,9 @@ from qloop.alerts.analysis import (
 )
 from qloop.alerts.findings import Finding
 from qloop.alerts.models import Alert
-from qloop.core.errors import NotFound
+from qloop.core.errors import InputError, NotFound
 from qloop.core.settings import Settings
+from qloop.core.storable import has_nul
 from qloop.intake.models import Case, Unit
 from qloop.kpi import service as kpi_service
 from qloop.kpi import targets as kpi_targets
@@ -73,12 +74,13 @@ def check_alerts(
     span = kpi_service.data_span(session)
     if span is None:
         return Checked(0, 0, [])
-    as_of = as_of or span[1]
+    # a mistyped future date in the data must not move "now" years ahead
+    as_of = as_of or min(span[1], dt.date.today())
     since = since or as_of - dt.timedelta(days=DEFAULT_LOOKBACK_DAYS)
     findings = _kpi_findings(session, settings, span[0], as_of, since)
     findings += _emerging(session, settings, span[0], as_of, since)
     raised, updated = _store(session, findings)
-    return Checked(raised, updated, list_alerts(session, since=since))
+    return Checked(raised, updated, list_alerts(session, since=since, limit=None))
 
 
 def _kpi_findings(
@@ -177,6 +179,8 @@ def _store(session: Session, findings: list[Finding]) -> tuple[int, int]:
     now = _now()
     for finding in findings:
         alert = known.get(finding.key)
+        if alert is not None and alert.period_end > finding.period_end:
+            continue  # judged from an earlier vantage point (a report on a past month)
         if alert is None:
             alert = Alert(key=finding.key, raised_at=now)
             session.add(alert)
@@ -200,7 +204,11 @@ def _store(session: Session, findings: list[Finding]) -> tuple[int, int]:
 
 
 def list_alerts(
-    session: Session, *, since: dt.date | None = None, open_only: bool = False, limit: int = 500
+    session: Session,
+    *,
+    since: dt.date | None = None,
+    open_only: bool = False,
+    limit: int | None = 500,
 ) -> list[Alert]:
     """Stored alerts, newest period first (then trends, emerging issues, targets)."""
     query = select(Alert).order_by(Alert.period_end.desc(), Alert.kind.desc(), Alert.id)
@@ -208,7 +216,9 @@ def list_alerts(
         query = query.where(Alert.period_end >= since)
     if open_only:
         query = query.where(Alert.acknowledged_at.is_(None))
-    return list(session.scalars(query.limit(limit)))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
 
 
 def acknowledge(session: Session, *, alert_id: int, user_name: str, comment: str) -> Alert:
@@ -216,6 +226,14 @@ def acknowledge(session: Session, *, alert_id: int, user_name: str, comment: str
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise NotFound(f"no alert {alert_id}")
+    if alert.acknowledged_at is not None:
+        when = alert.acknowledged_at.isoformat(sep=" ", timespec="minutes")
+        raise InputError(
+            f"alert {alert_id} was already acknowledged by {alert.acknowledged_by} at {when}",
+            column="alert",
+        )
+    if has_nul(comment):
+        raise InputError("the comment holds a NUL character", column="comment")
     alert.acknowledged_at = _now()
     alert.acknowledged_by = user_name
     alert.ack_comment = comment.strip() or None

@@ -28,9 +28,10 @@ class KpiInputs:
     """What the KPIs are computed from; the service fills ``group`` for the chosen split.
 
     - ``cases``: case_id, received_at, group
-    - ``repairs``: repair_id, case_id, serial, opened_at, closed_at, resolved, group
-      (every repair, also those outside the range: the repeat window and first-time fix
-      look at a unit's and a case's other repairs)
+    - ``repairs``: repair_id, case_id, serial, opened_at, closed_at, resolved, counted,
+      group (every repair, also those outside the range or the product: the repeat window
+      and first-time fix look at a unit's and a case's other repairs; ``counted`` marks
+      those MTTR and the repeat rate are about)
     - ``surveys``: answered_at, score (NaN when the survey has none), group
     - ``shipped``: group, ship_date, units (units shipped that day)
     """
@@ -134,7 +135,7 @@ def compute_kpis(
     parts["cases"] = cases.groupby(["p", "group"]).size()
 
     repairs = data.repairs.assign(repeat=repeat_flags(data.repairs, repeat_days))
-    closed = repairs[repairs["closed_at"].notna()]
+    closed = repairs[repairs["closed_at"].notna() & repairs.get("counted", True)]
     closed = closed.assign(p=window.index(closed["closed_at"]))
     closed = closed[closed["p"] >= 0]
     hours = (closed["closed_at"] - closed["opened_at"]).dt.total_seconds() / _SECONDS_PER_HOUR

@@ -70,6 +70,18 @@ def charts_page(
     return render(request, "kpi/charts.html", context)
 
 
+def _spreadsheet_safe(frame: Any) -> Any:
+    """Text cells starting like a formula (``=``, ``+``, ``-``, ``@``) get a leading ``'``, so
+    a spreadsheet opening the CSV shows them instead of running them (OWASP's advice)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object:
+            safe[column] = safe[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
+            )
+    return safe
+
+
 @pages.get("/kpi/charts/{name}.csv")
 def chart_csv(
     name: str,
@@ -79,7 +91,7 @@ def chart_csv(
     product: ProductQuery = None,
 ) -> Response:
     """A chart's data as CSV (UTF-8 with BOM, so Excel shows Chinese)."""
-    text = _frame(session, settings, name, product).to_csv(index=False)
+    text = _spreadsheet_safe(_frame(session, settings, name, product)).to_csv(index=False)
     headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
     return Response("\ufeff" + text, media_type="text/csv; charset=utf-8", headers=headers)
 

@@ -86,11 +86,15 @@ def cohort_chart(
         return cohort_curves(pd.DataFrame(), pd.DataFrame(), as_of=dt.date.today())
     built = func.coalesce(Unit.production_date, Unit.ship_date)
     unit_query = (
-        select(built, func.count()).where(Unit.ship_date.is_not(None), built.is_not(None))
+        select(built, func.count(), func.max(Unit.ship_date)).where(
+            Unit.ship_date.is_not(None), built.is_not(None)
+        )
     ).group_by(built)
     if product is not None:
         unit_query = unit_query.where(Unit.product == product)
-    units = pd.DataFrame([tuple(r) for r in session.execute(unit_query)], columns=["day", "units"])
+    units = pd.DataFrame(
+        [tuple(r) for r in session.execute(unit_query)], columns=["day", "units", "last_ship"]
+    )
     units["cohort_month"] = pd.to_datetime(units["day"]).dt.to_period("M").dt.to_timestamp()
     recent = sorted(units["cohort_month"].unique())[-cohorts:]
     units = units[units["cohort_month"].isin(recent)]
@@ -109,7 +113,9 @@ def cohort_chart(
     return cohort_curves(units, cases, as_of=span[1], max_months=max_months)
 
 
-def heatmap_chart(session: Session, *, months: int = 12) -> pd.DataFrame:
+def heatmap_chart(
+    session: Session, *, product: str | None = None, months: int = 12
+) -> pd.DataFrame:
     """``region``, ``category``, ``cases`` of the last ``months`` months (long form)."""
     window = _window(session, months)
     if window is None:
@@ -121,6 +127,8 @@ def heatmap_chart(session: Session, *, months: int = 12) -> pd.DataFrame:
         .where(Case.received_at >= dt.datetime.combine(window[0], dt.time()))
         .group_by(region, Case.category)
     )
+    if product is not None:
+        query = query.where(func.coalesce(Case.product, _unit.product) == product)
     rows = [(r or NO_VALUE, c or NO_VALUE, n) for r, c, n in session.execute(query)]
     return pd.DataFrame(rows, columns=["region", "category", "cases"]).sort_values(
         ["region", "category"]
@@ -135,6 +143,6 @@ def chart_frame(
         "kpis": lambda: kpi_chart(session, settings, product=product),
         "pareto": lambda: pareto_chart(session, product=product),
         "cohorts": lambda: cohort_chart(session, product=product),
-        "heatmap": lambda: heatmap_chart(session),
+        "heatmap": lambda: heatmap_chart(session, product=product),
     }
     return makers[name]()

@@ -43,7 +43,8 @@ def kpi_command(
     end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
     product: Annotated[str | None, typer.Option(help="Only this product.")] = None,
     repeat_days: Annotated[
-        int | None, typer.Option(min=1, help="Repeat-repair window in days (default 30).")
+        int | None,
+        typer.Option(min=1, max=3650, help="Repeat-repair window in days (default 30)."),
     ] = None,
     output: Annotated[Output, typer.Option("--format", help="table, json or csv.")] = (
         Output.table

@@ -2,9 +2,9 @@
 
 Cohort: units grouped by production month; for each months-in-service value m (whole
 months of 30.4375 days from ship date to the case), the cumulative cases with at most m
-months in service per 1000 shipped units of the cohort. A point is shown only once the
-whole cohort can have been in service that long (the month's last day + m months on or
-before the last day with data), so young cohorts do not look better than they are.
+months in service per 1000 shipped units of the cohort. A point is shown only once every
+unit of the cohort has been in service m + 1 whole months (its last ship date plus that
+on or before the last day with data), so young cohorts do not look better than they are.
 """
 
 from __future__ import annotations
@@ -21,24 +21,21 @@ def month_key(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def cohort_curves(
     units: pd.DataFrame, cases: pd.DataFrame, *, as_of: dt.date, max_months: int = 24
 ) -> pd.DataFrame:
     """Long frame: ``cohort`` (YYYY-MM), ``months_in_service``, ``units``, ``cases``
     (cumulative), ``per_1000``.
 
-    ``units``: cohort_month (first day of the production month), units (shipped units);
+    ``units``: cohort_month (first day of the production month), units (shipped units),
+    last_ship (the latest ship date among them);
     ``cases``: cohort_month, ship_date, received_at — one row per case on a shipped unit.
     """
     rows: list[dict[str, object]] = []
     if units.empty:
         return pd.DataFrame(columns=["cohort", "months_in_service", "units", "cases", "per_1000"])
     sizes = units.groupby("cohort_month")["units"].sum()
+    last_ship = pd.to_datetime(units.groupby("cohort_month")["last_ship"].max())
     months = np.floor(
         (pd.to_datetime(cases["received_at"]) - pd.to_datetime(cases["ship_date"])).dt.days
         / DAYS_PER_MONTH
@@ -49,9 +46,9 @@ def cohort_curves(
         mine = cases.loc[cases["cohort_month"] == cohort, "mis"].to_numpy()
         counts = np.bincount(mine.astype(np.int64), minlength=max_months + 1)[: max_months + 1]
         cumulative = np.cumsum(counts)
+        youngest = (pd.Timestamp(as_of) - last_ship[cohort]).days / DAYS_PER_MONTH
         for m in range(max_months + 1):
-            last_day = _add_months(start, m + 1) - dt.timedelta(days=1)
-            if last_day > as_of:  # not every unit of the cohort can be m months old yet
+            if m + 1 > youngest:  # not every unit of the cohort has been m + 1 months out
                 break
             rows.append(
                 {

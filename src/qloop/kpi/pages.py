@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -13,7 +14,7 @@ from qloop.accounts.models import Role
 from qloop.core.errors import InputError
 from qloop.kpi import service, targets
 from qloop.kpi.cli import format_value
-from qloop.kpi.definitions import METRICS, Better, GroupBy
+from qloop.kpi.definitions import METRIC_BY_KEY, METRICS, Better, GroupBy
 from qloop.kpi.periods import PeriodKind
 from qloop.web.csrf import check_session_form
 from qloop.web.deps import (
@@ -44,9 +45,11 @@ def kpi_page(
     span = service.data_span(session)
     rows = []
     if span is not None:
-        first = (span[1].replace(day=1) - dt.timedelta(days=31 * (MONTHS_SHOWN - 1))).replace(day=1)
+        last = min(span[1], dt.date.today())  # a mistyped future date does not move "now"
+        index = last.year * 12 + last.month - 1 - (MONTHS_SHOWN - 1)
+        first = dt.date(index // 12, index % 12 + 1, 1)
         rows = service.kpi_table(
-            session, kind=PeriodKind.MONTH, by=by, first=max(first, span[0]), last=span[1],
+            session, kind=PeriodKind.MONTH, by=by, first=max(first, span[0]), last=last,
             repeat_days=settings.repeat_days,
         ).records()  # fmt: skip
     in_force = targets.effective_targets(session, settings.kpi_targets)
@@ -88,7 +91,7 @@ def save_target(
         if remove:
             targets.remove_target(session, metric=metric, product=product or None)
         else:
-            number = _number(value)
+            number = _number(value, share=METRIC_BY_KEY.get(metric, METRICS[0]).unit == "%")
             targets.set_target(
                 session, metric=metric, value=number, product=product or None, user_name=user.name
             )
@@ -98,12 +101,21 @@ def save_target(
     return RedirectResponse("/kpi", status_code=303)
 
 
-def _number(text: str) -> float:
-    """A target typed by a person: ``0.9``, ``90%`` (a share) or ``24``."""
-    cleaned = text.strip().replace(",", ".")
+def _number(text: str, *, share: bool) -> float:
+    """A target typed by a person: ``0.9`` or ``90%`` for a share, ``24`` or ``1,000`` or
+    ``2,5`` (a decimal comma) otherwise."""
+    cleaned = text.strip().replace(" ", "")
+    percent = cleaned.endswith("%")
+    if percent:
+        if not share:
+            raise InputError(f"{text!r}: only shares take a percent sign", column="value")
+        cleaned = cleaned[:-1]
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", cleaned):
+        cleaned = cleaned.replace(",", "")  # thousands separators
+    else:
+        cleaned = cleaned.replace(",", ".")  # a decimal comma
     try:
-        if cleaned.endswith("%"):
-            return float(cleaned[:-1]) / 100
-        return float(cleaned)
+        number = float(cleaned)
     except ValueError:
         raise InputError(f"{text!r} is not a number", column="value") from None
+    return number / 100 if percent else number

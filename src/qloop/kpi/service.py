@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, SQLColumnExpression, func, select
+from sqlalchemy import Select, SQLColumnExpression, false, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from qloop.core.errors import InputError
@@ -160,11 +160,14 @@ def _cases(
 
 
 def _repairs(session: Session, by: GroupBy | None, product: str | None) -> pd.DataFrame:
-    """Every repair (the repeat window and first-time fix look beyond the range)."""
+    """Every repair: the repeat window and first-time fix look beyond the range and the
+    product (a case's repairs count for its first-time fix whatever unit they were on);
+    ``counted`` marks those of ``product`` for MTTR and the repeat rate."""
+    own_product = func.coalesce(
+        _repair_unit.product, _repair_case.product, _repair_case_unit.product
+    )
     groups: dict[GroupBy | None, SQLColumnExpression[Any]] = {
-        GroupBy.PRODUCT: func.coalesce(
-            _repair_unit.product, _repair_case.product, _repair_case_unit.product
-        ),
+        GroupBy.PRODUCT: own_product,
         GroupBy.REGION: func.coalesce(
             _repair_unit.region, _repair_case.region, _repair_case_unit.region
         ),
@@ -179,19 +182,16 @@ def _repairs(session: Session, by: GroupBy | None, product: str | None) -> pd.Da
             Repair.opened_at,
             Repair.closed_at,
             Repair.resolved,
+            true() if product is None else func.coalesce(own_product == product, false()),
             *_grouped(groups.get(by)),
         )
         .outerjoin(_repair_unit, _repair_unit.serial == Repair.serial)
         .outerjoin(_repair_case, _repair_case.case_id == Repair.case_id)
         .outerjoin(_repair_case_unit, _repair_case_unit.serial == _repair_case.serial)
     )
-    if product is not None:
-        query = query.where(
-            func.coalesce(_repair_unit.product, _repair_case.product, _repair_case_unit.product)
-            == product
-        )
-    columns = ["repair_id", "case_id", "serial", "opened_at", "closed_at", "resolved", "group"]
-    frame = _frame(session, query, columns)
+    columns = ["repair_id", "case_id", "serial", "opened_at", "closed_at", "resolved", "counted"]
+    frame = _frame(session, query, [*columns, "group"])
+    frame["counted"] = frame["counted"].astype(bool)
     frame["opened_at"] = pd.to_datetime(frame["opened_at"])
     frame["closed_at"] = pd.to_datetime(frame["closed_at"])
     return frame

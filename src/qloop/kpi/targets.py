@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qloop.core.errors import InputError
+from qloop.core.storable import has_nul
 from qloop.kpi.definitions import METRIC_BY_KEY, Better, Metric
 from qloop.kpi.models import KpiTarget
 
@@ -73,6 +74,10 @@ def set_target(
         raise InputError(f"a target must be a number >= 0, not {value}", column="value")
     if METRIC_BY_KEY[metric].unit == "%" and value > 1:
         raise InputError(f"{metric} is a share: give 0-1 (0.9 = 90 %)", column="value")
+    if metric == "csat_mean" and not 1 <= value <= 5:
+        raise InputError("csat_mean is a score from 1 to 5", column="value")
+    if product is not None and (has_nul(product) or len(product) > 100):
+        raise InputError("a product code is at most 100 characters, without NUL", column="product")
     product = (product or "").strip() or None
     row = _stored(session, metric, product)
     if row is None:

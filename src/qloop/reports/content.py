@@ -84,6 +84,7 @@ def build_report(session: Session, settings: Settings, *, period: str) -> Monthl
         first = parse_period_key(period, PeriodKind.MONTH)
     except ValueError as error:
         raise InputError(str(error), column="period") from None
+    period = period_key(first, PeriodKind.MONTH)  # " 2026-06" and "2026-06" alike
     last = period_end(first, PeriodKind.MONTH)
     previous_first = (first - dt.timedelta(days=1)).replace(day=1)
     history_first = first
@@ -92,6 +93,8 @@ def build_report(session: Session, settings: Settings, *, period: str) -> Monthl
     span = kpi_service.data_span(session)
     if span is not None:  # no empty months before the data start
         history_first = max(history_first, span[0].replace(day=1))
+    if span is not None and span[0] > last:
+        history_first = first
     history = kpi_service.kpi_table(
         session, first=history_first, last=last, repeat_days=settings.repeat_days
     ).records()
@@ -116,8 +119,13 @@ def build_report(session: Session, settings: Settings, *, period: str) -> Monthl
     by_product = kpi_service.kpi_table(
         session, by=GroupBy.PRODUCT, first=first, last=last, repeat_days=settings.repeat_days
     ).records()
-    checked = alerts_service.check_alerts(session, settings, since=first, as_of=last)
-    alerts = [a for a in checked.alerts if a.period_end <= last]
+    if span is not None:  # judge only what has ended: a month still running is not checked
+        alerts_service.check_alerts(session, settings, since=first, as_of=min(last, span[1]))
+    alerts = [
+        a
+        for a in alerts_service.list_alerts(session, since=first, limit=None)
+        if period in a.periods or a.period_end <= last
+    ]
     return MonthlyReport(
         period=period,
         previous_period=period_key(previous_first, PeriodKind.MONTH),

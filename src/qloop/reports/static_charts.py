@@ -44,6 +44,7 @@ def _cjk_fonts() -> list[str]:
 def _style() -> Any:
     return {
         "svg.fonttype": "none",
+        "text.parse_math": False,  # a failure mode named "$5 part" is text, not TeX
         "font.family": "sans-serif",
         "font.sans-serif": ["DejaVu Sans", *_cjk_fonts(), "sans-serif"],
         "font.size": 8,

@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -19,8 +20,17 @@ HEADER_FILL = PatternFill("solid", fgColor="EEF3F8")
 PERCENT = "0.0%"
 
 
+def _append(sheet: Any, values: list[Any]) -> None:
+    """A row of the report: text a worksheet cannot hold is cleaned, and text that looks
+    like a formula (a product called ``=HYPERLINK(...)``) stays text, never a formula."""
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+
+
 def _header(sheet: Any, values: list[str]) -> None:
-    sheet.append(values)
+    _append(sheet, values)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -53,12 +63,12 @@ def render_xlsx(report: MonthlyReport, lang: str) -> bytes:
     book = Workbook()
     kpis = book.active
     kpis.title = _("KPIs")
-    kpis.append([f"{_('Monthly quality report')} {report.period}"])
+    _append(kpis, [f"{_('Monthly quality report')} {report.period}"])
     kpis["A1"].font = Font(bold=True, size=14)
     _header(kpis, [_("KPI"), report.period, report.previous_period, _("Target"), _("Status")])
     for line in report.kpis:
         status = "" if line.met is None else (_("met") if line.met else _("missed"))
-        kpis.append([line.metric.label("zh" if zh else "en"), line.value, line.previous,
+        _append(kpis, [line.metric.label("zh" if zh else "en"), line.value, line.previous,
                      line.target, status])  # fmt: skip
         unit = line.metric.unit
         for cell in kpis[kpis.max_row][1:4]:
@@ -71,7 +81,7 @@ def render_xlsx(report: MonthlyReport, lang: str) -> bytes:
     keys = list(CHARTED)
     _header(trend, [_("Period"), *(METRIC_BY_KEY[k].label("zh" if zh else "en") for k in keys)])
     for row in report.history.to_dict(orient="records"):
-        trend.append([row["period"], *(row.get(k) for k in keys)])
+        _append(trend, [row["period"], *(row.get(k) for k in keys)])
     _formats(trend, [None, *keys], 2)
     rows = trend.max_row
     for index, key in enumerate(keys):
@@ -90,7 +100,7 @@ def render_xlsx(report: MonthlyReport, lang: str) -> bytes:
                     report.previous_period])  # fmt: skip
     for row in report.failure_modes.itertuples():
         name = report.names.get(row.item, (row.item, row.item))[1 if zh else 0]
-        modes.append([name, int(row.cases), float(row.share), float(row.cumulative_share),
+        _append(modes, [name, int(row.cases), float(row.share), float(row.cumulative_share),
                       int(row.previous)])  # fmt: skip
         modes.cell(modes.max_row, 3).number_format = PERCENT
         modes.cell(modes.max_row, 4).number_format = PERCENT
@@ -110,13 +120,13 @@ def render_xlsx(report: MonthlyReport, lang: str) -> bytes:
     names = [METRIC_BY_KEY[k].label("zh" if zh else "en") for k in columns]
     _header(products, [label("product"), *names])
     for item in report.by_product:
-        products.append([item["product"], *(item[k] for k in columns)])
+        _append(products, [item["product"], *(item[k] for k in columns)])
     _formats(products, [None, *columns], 2)
 
     alerts = book.create_sheet(_("Alerts"))
     _header(alerts, [_("Kind"), _("Period"), _("Alert"), _("Acknowledged")])
     for alert in report.alerts:
-        alerts.append([label("alert_" + alert.kind), alert.periods[-1],
+        _append(alerts, [label("alert_" + alert.kind), alert.periods[-1],
                        alert.message_zh if zh else alert.message_en,
                        alert.acknowledged_by or ""])  # fmt: skip
     alerts.column_dimensions["C"].width = 100
@@ -124,8 +134,9 @@ def render_xlsx(report: MonthlyReport, lang: str) -> bytes:
     definitions = book.create_sheet(_("Definitions"))
     _header(definitions, [_("KPI"), _("Definitions")])
     for metric in METRICS:
-        definitions.append(
-            [metric.label("zh" if zh else "en"), metric.definition("zh" if zh else "en")]
+        _append(
+            definitions,
+            [metric.label("zh" if zh else "en"), metric.definition("zh" if zh else "en")],
         )
     definitions.column_dimensions["A"].width = 26
     definitions.column_dimensions["B"].width = 110
