@@ -19,6 +19,7 @@ from qloop.core.db import make_engine, session_scope
 from qloop.core.settings import Settings
 from qloop.demo.service import DEMO_TABLES, build_demo
 from qloop.intake.models import Case, Product, Repair, Survey, Unit
+from qloop.rca.service import find_suspects
 
 
 def data_rows(path: Path) -> int:
@@ -60,6 +61,23 @@ def test_demo_builds_into_the_database_and_rebuilds_idempotently(
     assert len(rising) == 1, [a.message_en for a in checked.alerts if a.kind == "trend"]
     assert rising[0].values[-1] > 2 * rising[0].values[0]
     assert rising[0].message_en.startswith("WM7 MTTR rose")
+
+    # the planted causes come out on top; the cause-free failure mode has no suspect
+    with session_scope(engine) as session:
+        tops = {
+            mode: find_suspects(session, failure_mode=mode).as_json()["suspects"][0]
+            for mode in ("battery_swelling", "spindle_vibration", "door_seal_leak", "screen_crack")
+        }
+        packaging = find_suspects(session, failure_mode="packaging_damage").as_json()
+    assert tops["battery_swelling"]["attribute"] == "battery_lot"
+    assert tops["spindle_vibration"]["attribute"].startswith("bearing_")
+    assert tops["door_seal_leak"]["attribute"] == "seal_supplier"
+    assert (tops["screen_crack"]["attribute"], tops["screen_crack"]["value"]) == (
+        "glass_thickness_mm",
+        "0.7",
+    )
+    assert all(top["q_value"] < 1e-6 for top in tops.values())
+    assert min(row["q_value"] for row in packaging["suspects"]) >= 0.05
 
 
 def test_demo_command(db_url: str, tmp_path: Path) -> None:

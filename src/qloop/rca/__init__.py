@@ -1,0 +1,1 @@
+"""Root-cause analysis: which unit attributes are over-represented among failures."""

@@ -1,0 +1,69 @@
+"""``qloop suspects``: which unit attributes are over-represented among a failure mode's units."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import orjson
+import typer
+from rich import box
+from rich.table import Table
+
+from qloop.core.cli_context import console, parse_day, refused, state
+from qloop.core.db import session_scope
+from qloop.core.errors import QloopError
+
+
+class Output(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def suspects_command(
+    ctx: typer.Context,
+    failure_mode: Annotated[str, typer.Option("--failure-mode", help="e.g. battery_swelling")],
+    product: Annotated[str | None, typer.Option(help="Only this product's units.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Cases from (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Cases to (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Rows shown in the table.")] = 20,
+    output: Annotated[Output, typer.Option("--format", help="table or json.")] = Output.table,
+) -> None:
+    """Rank every unit attribute value by over-representation (Fisher exact, BH q-values)."""
+    from qloop.rca.service import find_suspects  # SciPy loads only for this command
+
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            found = find_suspects(
+                session, failure_mode=failure_mode, product=product, first=first, last=last
+            )
+    except QloopError as error:
+        raise refused(error) from None
+    if output is Output.json:
+        console.out(orjson.dumps(found.as_json()).decode())
+        return
+    console.print(
+        f"{failure_mode}: {found.failures} failed units among {found.population} "
+        f"({', '.join(found.products) or 'no product'})",
+        highlight=False,
+    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0))
+    for header in ("attribute", "value"):
+        table.add_column(header, overflow="fold", ratio=1)
+    for header in ("units", "failed", "rate", "others", "RR", "p", "q"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for row in found.as_json(limit)["suspects"]:
+        risk, baseline = row["relative_risk"], row["baseline_rate"]
+        table.add_row(
+            row["attribute"],
+            str(row["value"]),
+            f"{row['units']:,}",
+            f"{row['failures']:,}",
+            f"{row['rate']:.2%}",
+            "-" if baseline is None else f"{baseline:.2%}",
+            "-" if risk is None else f"{risk:.2f}",
+            f"{row['p_value']:.2g}",
+            f"{row['q_value']:.2g}",
+        )
+    console.print(table)
