@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qloop.alerts import service
 from qloop.alerts.schemas import AlertRead, alert_json
+from qloop.core.storable import StorableBody
 from qloop.web.deps import Engineer, Reader, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -21,7 +22,7 @@ class CheckRead(BaseModel):
     alerts: list[AlertRead]
 
 
-class Acknowledgement(BaseModel):
+class Acknowledgement(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     comment: str = Field(default="", max_length=2000)

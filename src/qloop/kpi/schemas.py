@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from qloop.core.storable import StorableBody
+
 
 class KpiRow(BaseModel):
     """One period (and group) with every KPI; the group key is named after ``by``."""
@@ -33,7 +35,7 @@ class TargetRead(BaseModel):
     source: str
 
 
-class TargetWrite(BaseModel):
+class TargetWrite(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     metric: str = Field(max_length=30)
@@ -41,7 +43,7 @@ class TargetWrite(BaseModel):
     value: float
 
 
-class TargetKey(BaseModel):
+class TargetKey(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     metric: str = Field(max_length=30)

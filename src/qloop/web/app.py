@@ -30,6 +30,7 @@ from qloop.kpi import api as kpi_api
 from qloop.kpi import chart_pages as kpi_chart_pages
 from qloop.kpi import pages as kpi_pages
 from qloop.rca import api as rca_api
+from qloop.rca import investigation_api
 from qloop.taxonomy import api as taxonomy_api
 from qloop.taxonomy import pages as taxonomy_pages
 from qloop.web import problems
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kpi_api.router)
     app.include_router(alerts_api.router)
     app.include_router(rca_api.router)
+    app.include_router(investigation_api.router)
     app.include_router(kpi_chart_pages.pages)
     app.include_router(kpi_chart_pages.router)
     app.include_router(kpi_pages.pages)
