@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, String, case, cast, func, literal, select, true
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from qloop.core.errors import InputError
@@ -73,7 +73,8 @@ def find_suspects(
     products = (product,) if product else _products_with(session, failure_mode)
     if not products:
         return Suspects(failure_mode, (), 0, 0, pd.DataFrame(columns=COLUMNS))
-    failed = _failed_serials(session, failure_mode, products, first, last).subquery("failed")
+    failed_query = _failed_serials(session, failure_mode, products, first, last)
+    failed = failed_query.subquery("failed")
     population = (
         session.scalar(select(func.count()).select_from(Unit).where(Unit.product.in_(products)))
         or 0
@@ -82,17 +83,21 @@ def find_suspects(
     rows: list[tuple[str, Any, int, int]] = []
     for column in UNIT_COLUMNS:
         value = getattr(Unit, column)
-        query = (
-            select(value, func.count(), func.count(failed.c.serial))
-            .outerjoin(failed, failed.c.serial == Unit.serial)
-            .where(Unit.product.in_(products), value.is_not(None), value != "")
-            .group_by(value)
-        )
-        rows.extend((column, v, n, f) for v, n, f in session.execute(query))
-    rows.extend(_attribute_counts(session, failed, products))
+        everyone = _grouped_counts(session, value, Unit.product.in_(products))
+        failing = _grouped_counts(session, value, Unit.serial.in_(failed_query))
+        rows.extend((column, v, n, failing.get(v, 0)) for v, n in everyone.items() if v)
+    rows.extend(_attribute_counts(session, failed_query, products))
     counts = pd.DataFrame(rows, columns=["attribute", "value", "units", "failures"])
     table = suspect_table(counts, population=population, failures=failures)
     return Suspects(failure_mode, tuple(products), population, failures, table)
+
+
+def _grouped_counts(session: Session, value: Any, scope: Any) -> dict[Any, int]:
+    """Units per value of one column within ``scope``. The failed units are counted in a
+    second, small query ("serial IN (failed serials)", the subquery run once) rather than
+    joined: an outer join to the failed set made SQLite rescan it for every unit."""
+    query = select(value, func.count()).where(scope, value.is_not(None)).group_by(value)
+    return {row[0]: row[1] for row in session.execute(query)}
 
 
 def _products_with(session: Session, failure_mode: str) -> tuple[str, ...]:
@@ -134,28 +139,36 @@ def _attribute_counts(
     """(key, value, units, failures) for every key of the units' JSON attributes.
 
     A table-valued function joined to each unit (implicitly lateral on both back ends):
-    ``json_each`` on SQLite, ``jsonb_each_text`` on PostgreSQL.
+    ``json_each`` on SQLite, ``jsonb_each_text`` on PostgreSQL. Counted twice — over the
+    population, and over the failed units only (cheap) — rather than flagging each of the
+    millions of (unit, key) rows as failed or not, which costs as much again (measured).
     """
     if session.get_bind().dialect.name == "postgresql":
-        pairs = func.jsonb_each_text(Unit.attributes).table_valued("key", "value").alias("j")
-        value: Any = pairs.c.value
-    else:
+        pairs: Any = func.jsonb_each_text(Unit.attributes).table_valued("key", "value")
+        pairs = pairs.alias("j")
+        columns = [pairs.c.key, pairs.c.value]
+    else:  # the type tells JSON true/false (read back as 1/0) from numbers
         pairs = func.json_each(Unit.attributes).table_valued("key", "value", "type").alias("j")
-        # JSON true/false read back as 1/0 in SQLite; PostgreSQL gives 'true'/'false'
-        value = case(
-            (pairs.c.type == "true", literal("true")),
-            (pairs.c.type == "false", literal("false")),
-            else_=pairs.c.value,
+        columns = [pairs.c.key, pairs.c.value, pairs.c.type]
+
+    def counted(scope: Any) -> dict[tuple[Any, ...], int]:
+        query = (
+            select(*columns, func.count())
+            .select_from(Unit)
+            .join(pairs, true())
+            .where(scope, pairs.c.value.is_not(None))
+            .group_by(*columns)
         )
-    query = (
-        select(pairs.c.key, value, func.count(), func.count(failed.c.serial))
-        .select_from(Unit)
-        .join(pairs, true())
-        .outerjoin(failed, failed.c.serial == Unit.serial)
-        .where(Unit.product.in_(products), value.is_not(None), cast(value, String) != "")
-        .group_by(pairs.c.key, value)
-    )
-    return [(_key_name(key), _text(v), n, f) for key, v, n, f in session.execute(query)]
+        return {tuple(row[:-1]): row[-1] for row in session.execute(query)}
+
+    everyone = counted(Unit.product.in_(products))
+    failing = counted(Unit.serial.in_(failed))
+    rows = []
+    for found, units in everyone.items():
+        value = _text(found[1], found[2] if len(found) > 2 else None)
+        if value != "":
+            rows.append((_key_name(found[0]), value, units, failing.get(found, 0)))
+    return rows
 
 
 def _key_name(key: str) -> str:
@@ -164,6 +177,8 @@ def _key_name(key: str) -> str:
     return f"attributes.{key}" if key in UNIT_COLUMNS else key
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, kind: str | None = None) -> str:
     """Attribute values as text, alike on both back ends (1.0 and 1 stay as written)."""
+    if kind in ("true", "false"):
+        return kind
     return value if isinstance(value, str) else str(value)
