@@ -17,7 +17,7 @@ from qloop.core.settings import get_settings
 from qloop.demo.cli import demo_command
 from qloop.intake.cli import import_command, status_command
 from qloop.kpi.cli import kpi_app
-from qloop.rca.cli import suspects_command
+from qloop.rca.cli import profile_command, suspects_command
 from qloop.rca.investigation_cli import investigation_app
 from qloop.reports.cli import report_command
 from qloop.taxonomy.cli import taxonomy_app
@@ -89,6 +89,7 @@ app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 app.command("report")(report_command)
 app.command("suspects")(suspects_command)
+app.command("profile")(profile_command)
 app.add_typer(investigation_app, name="investigation")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")

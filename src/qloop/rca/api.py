@@ -28,3 +28,19 @@ def get_suspects(
         session, failure_mode=failure_mode, product=product, first=start, last=end
     )
     return found.as_json(limit)
+
+
+@router.get("/profile", response_model=dict[str, Any])
+def get_profile(
+    session: SessionDep,
+    _user: Reader,
+    failure_mode: Annotated[str, Query(min_length=1, max_length=100)],
+    attribute: Annotated[str, Query(min_length=1, max_length=100)],
+    below: Annotated[list[float] | None, Query(max_length=20)] = None,
+) -> dict[str, Any]:
+    """Like ``qloop profile``: count, quantiles, histogram, share below each ``below``."""
+    from qloop.rca.profile import profile_attribute
+
+    return profile_attribute(
+        session, failure_mode=failure_mode, attribute=attribute, below=below or []
+    ).as_json()

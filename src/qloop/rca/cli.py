@@ -67,3 +67,42 @@ def suspects_command(
             f"{row['q_value']:.2g}",
         )
     console.print(table)
+
+
+def profile_command(
+    ctx: typer.Context,
+    failure_mode: Annotated[str, typer.Option("--failure-mode", help="e.g. screen_crack")],
+    attribute: Annotated[str, typer.Option(help="A numeric attribute, e.g. drop_height_m.")],
+    below: Annotated[
+        list[float] | None, typer.Option("--below", help="Threshold (repeatable).")
+    ] = None,
+    output: Annotated[Output, typer.Option("--format", help="table or json.")] = Output.table,
+) -> None:
+    """Count, quantiles, histogram and the share below thresholds of a numeric attribute."""
+    from qloop.rca.profile import profile_attribute
+
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            answer = profile_attribute(
+                session, failure_mode=failure_mode, attribute=attribute, below=below or []
+            ).as_json()
+    except QloopError as error:
+        raise refused(error) from None
+    if output is Output.json:
+        console.out(orjson.dumps(answer).decode())
+        return
+    console.print(
+        f"{failure_mode} / {attribute}: {answer['count']} values "
+        f"({answer['missing']} missing, {answer['not_numeric']} not numeric)",
+        highlight=False,
+    )
+    if answer["count"]:
+        shown = ", ".join(f"{k} {v:g}" for k, v in answer["quantiles"].items())
+        console.print(f"min {answer['min']:g}, {shown}, max {answer['max']:g}", highlight=False)
+        top = max(bar["count"] for bar in answer["histogram"]) or 1
+        for bar in answer["histogram"]:
+            width = round(40 * bar["count"] / top)
+            console.print(f"{bar['from']:>10.4g} - {bar['to']:<10.4g} {'#' * width} {bar['count']}",
+                          highlight=False, markup=False)  # fmt: skip
+    for line in answer["below"]:
+        console.print(line["message"], highlight=False)
