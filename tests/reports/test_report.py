@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -91,6 +92,28 @@ def test_xlsx_has_one_sheet_per_table_and_native_charts(history: Engine) -> None
     assert len(book["Failure modes"]._charts) == 1
     chinese = load_workbook(io.BytesIO(render_xlsx(report, "zh")))
     assert chinese.sheetnames[0] == "指标"
+
+
+def test_open_investigations_are_in_the_report(history: Engine) -> None:
+    from qloop.rca.investigations import CaseFilter, create_investigation
+
+    with session_scope(history) as session:
+        create_investigation(session, title="MTTR of P2 repairs", user_name="li", owner="wang",
+                             case_filter=CaseFilter(product="P2"))  # fmt: skip
+    url = history.url.render_as_string(hide_password=False)
+    with session_scope(history) as session:
+        # opened today: in the report of a month that has ended after today
+        today = dt.date.today()
+        report = build_report(session, Settings(database_url=url), period=f"{today:%Y-%m}")
+        before = build_report(session, Settings(database_url=url), period="2026-01")
+    ((number, title, status, owner, cases),) = report.investigations
+    assert (title, status, owner, cases) == ("MTTR of P2 repairs", "open", "wang", 2)
+    assert before.investigations == []  # not opened yet by the end of January 2026
+    html = render_html(report, "zh")
+    assert "未关闭的调查" in html and "MTTR of P2 repairs" in html and "待分析" in html
+    book = load_workbook(io.BytesIO(render_xlsx(report, "en")))
+    rows = list(book["Open investigations"].iter_rows(min_row=2, values_only=True))
+    assert rows == [(number, "MTTR of P2 repairs", "Awaiting analysis", "wang", 2)]
 
 
 def test_report_command(history: Engine, db_url: str, tmp_path: Path) -> None:

@@ -63,6 +63,8 @@ class MonthlyReport:
     alerts: list[Alert]
     #: failure mode and category codes -> (English, Chinese) names from the taxonomy
     names: dict[str, tuple[str, str]]
+    #: investigations not closed by the month's end: (number, title, status, owner, cases)
+    investigations: list[tuple[int, str, str, str | None, int]] = field(default_factory=list)
     generated_at: dt.datetime = field(
         default_factory=lambda: dt.datetime.now().replace(microsecond=0)
     )
@@ -138,7 +140,24 @@ def build_report(session: Session, settings: Settings, *, period: str) -> Monthl
         failure_modes=_failure_modes(session, first, last, previous_first),
         alerts=alerts,
         names=_names(session),
+        investigations=_open_investigations(session, last),
     )
+
+
+def _open_investigations(
+    session: Session, last: dt.date
+) -> list[tuple[int, str, str, str | None, int]]:
+    """Investigations opened by the month's end and not closed, oldest first."""
+    from qloop.rca.investigations import list_investigations
+    from qloop.rca.models import InvestigationStatus
+
+    stop = dt.datetime.combine(last + dt.timedelta(days=1), dt.time())
+    found = [
+        (item.id, item.title, item.status.value, item.owner, cases)
+        for item, cases in list_investigations(session)
+        if item.status is not InvestigationStatus.CLOSED and item.created_at < stop
+    ]
+    return sorted(found)
 
 
 def _names(session: Session) -> dict[str, tuple[str, str]]:

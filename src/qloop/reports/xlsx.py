@@ -131,6 +131,13 @@ def render_xlsx(report: MonthlyReport, lang: str) -> bytes:
                        alert.acknowledged_by or ""])  # fmt: skip
     alerts.column_dimensions["C"].width = 100
 
+    if report.investigations:
+        opened = book.create_sheet(_("Open investigations"))
+        _header(opened, ["#", _("Title"), _("Status"), _("Owner"), _("Cases")])
+        for number, title, status, owner, cases in report.investigations:
+            _append(opened, [number, title, label("investigation_" + status), owner or "", cases])
+        opened.column_dimensions["B"].width = 60
+
     definitions = book.create_sheet(_("Definitions"))
     _header(definitions, [_("KPI"), _("Definitions")])
     for metric in METRICS:
