@@ -18,17 +18,13 @@ from sqlalchemy.orm import Session
 
 from qloop.accounts.models import ApiToken, AppSecret, LoginSession, Role, User
 from qloop.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from qloop.core.clock import now
 from qloop.core.errors import InputError, InvalidTransition, NotFound
 
 LOCKOUT_AFTER = 10
 LOCKOUT_FOR = dt.timedelta(minutes=15)
 TOKEN_PREFIX = "qlp_"
 _NOT_IN_NAMES = set(" /\\?#%&")
-
-
-def now() -> dt.datetime:
-    """Naive UTC, as every time qloop keeps for itself is stored."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def digest(token: str) -> str:

@@ -24,6 +24,7 @@ from qloop.alerts.analysis import (
 )
 from qloop.alerts.findings import Finding
 from qloop.alerts.models import Alert
+from qloop.core.clock import now
 from qloop.core.errors import InputError, NotFound
 from qloop.core.settings import Settings
 from qloop.core.storable import has_nul
@@ -51,10 +52,6 @@ class Checked:
     raised: int
     updated: int
     alerts: list[Alert]
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def last_complete_day(as_of: dt.date, kind: PeriodKind) -> dt.date:
@@ -176,13 +173,13 @@ def _store(session: Session, findings: list[Finding]) -> tuple[int, int]:
         alert.key: alert for alert in session.scalars(select(Alert).where(Alert.key.in_(keys)))
     }
     raised = updated = 0
-    now = _now()
+    stamp = now()
     for finding in findings:
         alert = known.get(finding.key)
         if alert is not None and alert.period_end > finding.period_end:
             continue  # judged from an earlier vantage point (a report on a past month)
         if alert is None:
-            alert = Alert(key=finding.key, raised_at=now)
+            alert = Alert(key=finding.key, raised_at=stamp)
             session.add(alert)
             known[finding.key] = alert
             raised += 1
@@ -198,7 +195,7 @@ def _store(session: Session, findings: list[Finding]) -> tuple[int, int]:
         alert.period_end = finding.period_end
         alert.message_en = finding.message_en
         alert.message_zh = finding.message_zh
-        alert.updated_at = now
+        alert.updated_at = stamp
     session.flush()
     return raised, updated
 
@@ -234,7 +231,7 @@ def acknowledge(session: Session, *, alert_id: int, user_name: str, comment: str
         )
     if has_nul(comment):
         raise InputError("the comment holds a NUL character", column="comment")
-    alert.acknowledged_at = _now()
+    alert.acknowledged_at = now()
     alert.acknowledged_by = user_name
     alert.ack_comment = comment.strip() or None
     session.flush()

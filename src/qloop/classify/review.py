@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from qloop.accounts.models import User
+from qloop.core.clock import now
 from qloop.core.errors import InputError
 from qloop.intake import case_service
 from qloop.intake.models import Case, CaseChange, Category, SetBy
@@ -62,7 +63,7 @@ def review_case(
     at: dt.datetime | None = None,
 ) -> Case:
     """Confirm or correct a case's category (and optionally its grade and failure mode)."""
-    at = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    at = at or now()
     found = case_service.require_case(session, case_id)
     if found.category_set_by != SetBy.AUTO:
         who = found.category_set_by_user or "the import file"

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from qloop.accounts.models import User
+from qloop.core.clock import now
 from qloop.core.errors import InputError, NotFound
 from qloop.core.settings import Settings
 from qloop.core.storable import unstorable
@@ -192,7 +193,7 @@ def update_case(
 ) -> Case:
     """Apply a person's changes; every changed field is recorded with old and new value."""
     found = require_case(session, case_id)
-    at = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    at = at or now()
     for field, raw in changes.items():
         old = getattr(found, field)
         if raw is not None and old is not None and raw == str(old):

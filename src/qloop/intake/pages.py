@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from qloop.accounts.models import Role, User
 from qloop.alerts import service as alerts_service
 from qloop.classify.display import Display
+from qloop.core.clock import now
 from qloop.core.errors import InputError
 from qloop.intake import case_service
 from qloop.intake.api import Filters
@@ -273,7 +274,7 @@ def change_case(
             case_id=case_id,
             changes=changes,
             user=user,
-            at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            at=now(),
         )
     except InputError as error:
         session.rollback()

@@ -8,7 +8,6 @@ its rejects file as text, is kept in ``import_runs`` for download later.
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from fastapi import HTTPException, Request, UploadFile
 from sqlalchemy.orm import Session
 
 from qloop.accounts.models import User
+from qloop.core.clock import now
 from qloop.intake import service
 from qloop.intake.models import ImportRun
 from qloop.intake.records import SPECS
@@ -59,7 +59,7 @@ def run_upload(
         table_name=table,
         file_name=name,
         user_name=user.name,
-        imported_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        imported_at=now(),
         read=result.read,
         inserted=result.inserted,
         updated=result.updated,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qloop.core.clock import now
 from qloop.core.errors import InputError
 from qloop.core.storable import has_nul
 from qloop.kpi.definitions import METRIC_BY_KEY, Better, Metric
@@ -85,7 +85,7 @@ def set_target(
         session.add(row)
     row.value = value
     row.set_by = user_name
-    row.set_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    row.set_at = now()
     session.flush()
     return row
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from qloop.core.clock import now
 from qloop.core.errors import InputError, InvalidTransition, NotFound
 from qloop.core.storable import has_nul
 from qloop.intake.models import Case, Unit
@@ -54,10 +55,6 @@ class CaseFilter:
 
     def empty(self) -> bool:
         return not any((self.product, self.failure_mode, self.region, self.first, self.last))
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _text(value: str | None, field: str, limit: int) -> str | None:
@@ -112,7 +109,7 @@ def create_investigation(
         product=_text(case_filter.product, "product", 100),
         owner=_text(owner, "owner", 100),
         case_filter=case_filter.as_json(),
-        created_at=_now(),
+        created_at=now(),
         created_by=user_name,
         status=Status.OPEN,
     )
@@ -184,9 +181,9 @@ def add_cases(
         raise InputError(f"no such case: {', '.join(unknown[:5])}", column="case_id")
     linked = set(case_ids_of(session, investigation_id))
     added = [c for c in wanted if c not in linked]
-    now = _now()
+    stamp = now()
     session.add_all(
-        InvestigationCase(investigation_id=investigation_id, case_id=c, added_at=now,
+        InvestigationCase(investigation_id=investigation_id, case_id=c, added_at=stamp,
                           added_by=user_name)
         for c in added
     )  # fmt: skip
@@ -261,6 +258,6 @@ def _record(
     new: str | None,
 ) -> None:
     session.add(
-        InvestigationChange(investigation_id=investigation.id, changed_at=_now(),
+        InvestigationChange(investigation_id=investigation.id, changed_at=now(),
                             user_name=user_name, field=field, old_value=old, new_value=new)
     )  # fmt: skip
