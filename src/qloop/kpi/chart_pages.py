@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -10,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from qloop.core.errors import NotFound
+from qloop.core.json_values import json_ready
 from qloop.intake.models import Product
 from qloop.kpi.charts import CHARTS, chart_frame
 from qloop.kpi.definitions import METRICS, Better
@@ -30,10 +30,7 @@ ProductQuery = Annotated[str | None, Query(max_length=100)]
 
 def _records(frame: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = frame.to_dict(orient="records")
-    return [
-        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-        for row in rows
-    ]
+    return [{key: json_ready(value) for key, value in row.items()} for row in rows]
 
 
 def _frame(session: Any, settings: Any, name: str, product: str | None) -> Any:

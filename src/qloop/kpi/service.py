@@ -7,7 +7,6 @@ units shipped per day (and group). Cases, repairs and surveys are read as narrow
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy import Select, SQLColumnExpression, false, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from qloop.core.errors import InputError
+from qloop.core.json_values import json_ready
 from qloop.intake.models import Case, Repair, Survey, Unit
 from qloop.kpi.analysis import COUNT_COLUMNS, NO_GROUP, KpiInputs, compute_kpis
 from qloop.kpi.definitions import METRIC_KEYS, UNIT_GROUPS, GroupBy
@@ -46,11 +46,9 @@ class KpiTable:
 
 
 def _json_number(value: Any) -> int | float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, int) or (hasattr(value, "dtype") and value.dtype.kind in "iu"):
-        return int(value)
-    return round(float(value), 6)
+    """Counts as integers, figures to 6 decimals, empty as None."""
+    plain = json_ready(value)
+    return plain if plain is None or isinstance(plain, int) else round(float(plain), 6)
 
 
 def kpi_table(

@@ -10,7 +10,6 @@ columns product, batch and region, and every key of the units' JSON attributes
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from qloop.core.errors import InputError
+from qloop.core.json_values import json_ready
 from qloop.intake.models import Case, Unit
 from qloop.kpi.service import check_dates
 from qloop.rca.analysis import COLUMNS, suspect_table
@@ -43,19 +43,10 @@ class Suspects:
             "population": self.population,
             "failures": self.failures,
             "suspects": [
-                {key: _plain(getattr(row, key)) for key in COLUMNS}
+                {key: json_ready(getattr(row, key)) for key in COLUMNS}
                 for row in rows.itertuples(index=False)
             ],
         }
-
-
-def _plain(value: Any) -> Any:
-    """JSON has no NaN or infinity: an undefined or unbounded figure is null."""
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if hasattr(value, "item"):
-        return _plain(value.item())
-    return value
 
 
 def find_suspects(

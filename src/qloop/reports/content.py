@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from qloop.alerts import service as alerts_service
 from qloop.alerts.models import Alert
 from qloop.core.errors import InputError
+from qloop.core.json_values import json_ready
 from qloop.core.settings import Settings
 from qloop.intake.models import Case, Category
 from qloop.kpi import service as kpi_service
@@ -75,9 +75,8 @@ class MonthlyReport:
 
 
 def _number(value: Any) -> int | float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value if isinstance(value, int) else float(value)
+    plain = json_ready(value)
+    return plain if plain is None or isinstance(plain, int) else float(plain)
 
 
 def build_report(session: Session, settings: Settings, *, period: str) -> MonthlyReport:
