@@ -19,7 +19,6 @@ from qloop.web.deps import (
     has_role,
     page_context,
     render,
-    request_locale,
 )
 
 pages = APIRouter(include_in_schema=False)
@@ -36,7 +35,6 @@ def alerts_page(
         user,
         alerts=service.list_alerts(session, open_only=open_only),
         open_only=open_only,
-        chinese=request_locale(request, user).startswith("zh"),
         can_act=has_role(user, Role.ENGINEER),
     )
     return render(request, "alerts/alerts.html", context)

@@ -59,7 +59,6 @@ def dashboard(request: Request, session: SessionDep, user: PageUser) -> HTMLResp
             counts=case_service.open_case_counts(session),
             urgent=case_service.newest_urgent(session),
             alerts=alerts_service.list_alerts(session, open_only=True, limit=DASHBOARD_ALERTS),
-            chinese=request_locale(request, user).startswith("zh"),
             per_day=[
                 {"day": day.isoformat(), "cases": n}
                 for day, n in case_service.cases_per_day(session, days=30, until=dt.date.today())

@@ -50,9 +50,9 @@ def charts_page(
     """KPIs by month with targets, Pareto of failure modes, cohorts, region x category."""
     product = product or None
     data = {name: _records(_frame(session, settings, name, product)) for name in CHARTS}
-    chinese = request_locale(request, user).startswith("zh")
+    locale = request_locale(request, user)
     metrics = [
-        {"key": m.key, "label": m.label("zh" if chinese else "en"), "share": m.unit == "%"}
+        {"key": m.key, "label": m.label(locale), "share": m.unit == "%"}
         for m in METRICS
         if m.better is not Better.NONE and m.key != "csat_mean"
     ]

@@ -25,7 +25,6 @@ from qloop.web.deps import (
     has_role,
     page_context,
     render,
-    request_locale,
 )
 
 pages = APIRouter(include_in_schema=False)
@@ -64,7 +63,6 @@ def kpi_page(
         target_of=lambda metric, product: targets.target_for(in_force, metric, product),
         targetable=[m for m in METRICS if m.better is not Better.NONE],
         show=format_value,
-        chinese=request_locale(request, user).startswith("zh"),
         editable=has_role(user, Role.ADMIN),
         repeat_days=settings.repeat_days,
         error=error,

@@ -31,7 +31,6 @@ from qloop.web.deps import (
     has_role,
     page_context,
     render,
-    request_locale,
 )
 
 pages = APIRouter(include_in_schema=False)
@@ -68,7 +67,6 @@ def _taxonomy_page(
         request,
         user,
         taxonomy=service.load_taxonomy(session),
-        chinese=request_locale(request, user).startswith("zh"),
         editable=has_role(user, Role.ADMIN),
         rules_text=rules_text,
         rules_source=rules_source,

@@ -140,6 +140,7 @@ def page_context(request: Request, user: User | None, **values: object) -> dict[
         "user": user,
         "csrf": login.csrf_token if login is not None else "",
         "locale": locale,
+        "chinese": locale.startswith("zh"),
         "locale_names": i18n.LOCALE_NAMES,
         "_": i18n.gettext_for(locale),
         "label": i18n.label_for(locale),
