@@ -110,6 +110,33 @@ def build_pipeline(
     return Pipeline([("features", union), ("classifier", classifier)])
 
 
+def fitted_blocks(pipeline: Pipeline) -> tuple[FeatureBlock, ...]:
+    """The feature blocks a fitted pipeline's vectorizers learned (vocabulary and idf)."""
+    return tuple(
+        FeatureBlock(
+            kind=kind,
+            ngram_range=NGRAM_RANGES[kind],
+            vocabulary=tuple(str(term) for term in vectorizer.get_feature_names_out()),
+            idf=np.asarray(vectorizer.idf_, dtype=np.float64),
+        )
+        for kind, vectorizer in pipeline.named_steps["features"].transformer_list
+    )
+
+
+def block_vectorizers(
+    blocks: Sequence[FeatureBlock],
+) -> list[tuple[TfidfVectorizer, int, int]]:
+    """A vectorizer for each block with its stored vocabulary and idf, and the block's
+    columns (start, stop) in the model's feature space."""
+    built, start = [], 0
+    for block in blocks:
+        vectorizer = _vectorizer(block.kind, block.ngram_range, vocabulary=block.vocabulary)
+        vectorizer.idf_ = block.idf  # scikit-learn's supported way to reuse learned idf
+        built.append((vectorizer, start, start + len(block.vocabulary)))
+        start += len(block.vocabulary)
+    return built
+
+
 class TextModel:
     """A fitted classifier, held as plain arrays so that fitted and loaded models agree."""
 
@@ -124,13 +151,7 @@ class TextModel:
             raise ValueError(f"intercept shape {parts.intercept.shape} is not ({rows},)")
         self._parts = parts
         self.labels: tuple[str, ...] = parts.labels
-        self._vectorizers: list[tuple[TfidfVectorizer, int, int]] = []  # and its columns
-        start = 0
-        for block in parts.blocks:
-            vectorizer = _vectorizer(block.kind, block.ngram_range, vocabulary=block.vocabulary)
-            vectorizer.idf_ = block.idf  # scikit-learn's supported way to reuse learned idf
-            self._vectorizers.append((vectorizer, start, start + len(block.vocabulary)))
-            start += len(block.vocabulary)
+        self._vectorizers = block_vectorizers(parts.blocks)
         coef, intercept = parts.coef, parts.intercept
         if rows == 1:  # binary: sigmoid(s) == softmax([0, s]), so one code path serves both
             coef = np.vstack([np.zeros_like(coef), coef])
@@ -213,17 +234,7 @@ def fit_text_model(texts: Sequence[str], labels: Sequence[str], *, seed: int = 0
         raise ValueError("the texts hold no words or Han characters to learn from")
     pipeline = build_pipeline(kinds, seed=seed).fit(batch, list(labels))
     classifier = pipeline.named_steps["classifier"]
-    blocks = tuple(
-        FeatureBlock(
-            kind=kind,
-            ngram_range=NGRAM_RANGES[kind],
-            vocabulary=tuple(str(term) for term in vectorizer.get_feature_names_out()),
-            idf=np.asarray(vectorizer.idf_, dtype=np.float64),
-        )
-        for kind, (_, vectorizer) in zip(
-            kinds, pipeline.named_steps["features"].transformer_list, strict=True
-        )
-    )
+    blocks = fitted_blocks(pipeline)
     return TextModel(
         ModelParts(
             labels=tuple(str(label) for label in classifier.classes_),

@@ -58,19 +58,19 @@ class ModelParts:
     intercept: NDArray[np.float64]  # (coef rows,)
 
 
-class _Strict(BaseModel):
+class StrictDocument(BaseModel):
     # strict: "1.5" is not a number, true is not 1; extra keys are mistakes, not extensions
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-class _VectorizerDocument(_Strict):
+class VectorizerDocument(StrictDocument):
     kind: Kind
     ngram_range: Annotated[list[int], Field(min_length=2, max_length=2)]
     vocabulary: Annotated[list[NonEmpty], Field(min_length=1)]
     idf: list[Annotated[float, Field(allow_inf_nan=False, gt=0)]]
 
     @model_validator(mode="after")
-    def _consistent(self) -> _VectorizerDocument:
+    def _consistent(self) -> VectorizerDocument:
         low, high = self.ngram_range
         if not 1 <= low <= high <= MAX_NGRAM:
             raise ValueError(f"ngram_range must satisfy 1 <= min <= max <= {MAX_NGRAM}")
@@ -80,11 +80,11 @@ class _VectorizerDocument(_Strict):
         return self
 
 
-class _ModelDocument(_Strict):
+class _ModelDocument(StrictDocument):
     format: Literal["qloop-text-model"]
     format_version: int
     labels: Annotated[list[NonEmpty], Field(min_length=2)]
-    vectorizers: Annotated[list[_VectorizerDocument], Field(min_length=1, max_length=2)]
+    vectorizers: Annotated[list[VectorizerDocument], Field(min_length=1, max_length=2)]
     coef: Annotated[list[list[Finite]], Field(min_length=1)]
     intercept: list[Finite]
 
@@ -127,15 +127,7 @@ def parse_document(document: Mapping[str, Any]) -> ModelParts:
             for problem in error.errors()[:5]
         )
         raise ValueError(f"invalid {FORMAT_NAME} document: {problems}") from None
-    blocks = tuple(
-        FeatureBlock(
-            kind=vectorizer.kind,
-            ngram_range=(vectorizer.ngram_range[0], vectorizer.ngram_range[1]),
-            vocabulary=tuple(vectorizer.vocabulary),
-            idf=np.asarray(vectorizer.idf, dtype=np.float64),
-        )
-        for vectorizer in parsed.vectorizers
-    )
+    blocks = blocks_of(parsed.vectorizers)
     coef = np.asarray(parsed.coef, dtype=np.float64).reshape(len(parsed.coef), -1)
     return ModelParts(
         tuple(parsed.labels), blocks, coef, np.asarray(parsed.intercept, dtype=np.float64)
@@ -148,19 +140,37 @@ def render_document(parts: ModelParts) -> dict[str, Any]:
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "labels": list(parts.labels),
-        "vectorizers": [
-            {
-                "kind": block.kind,
-                "ngram_range": list(block.ngram_range),
-                "vocabulary": list(block.vocabulary),
-                "idf": _rounded(block.idf),
-            }
-            for block in parts.blocks
-        ],
-        "coef": [_rounded(row) for row in parts.coef],
-        "intercept": _rounded(parts.intercept),
+        "vectorizers": render_blocks(parts.blocks),
+        "coef": [rounded(row) for row in parts.coef],
+        "intercept": rounded(parts.intercept),
     }
 
 
-def _rounded(values: NDArray[np.float64]) -> list[float]:
+def blocks_of(vectorizers: Sequence[VectorizerDocument]) -> tuple[FeatureBlock, ...]:
+    """The feature blocks of validated ``vectorizers`` documents."""
+    return tuple(
+        FeatureBlock(
+            kind=vectorizer.kind,
+            ngram_range=(vectorizer.ngram_range[0], vectorizer.ngram_range[1]),
+            vocabulary=tuple(vectorizer.vocabulary),
+            idf=np.asarray(vectorizer.idf, dtype=np.float64),
+        )
+        for vectorizer in vectorizers
+    )
+
+
+def render_blocks(blocks: Sequence[FeatureBlock]) -> list[dict[str, Any]]:
+    """The ``vectorizers`` part of a document."""
+    return [
+        {
+            "kind": block.kind,
+            "ngram_range": list(block.ngram_range),
+            "vocabulary": list(block.vocabulary),
+            "idf": rounded(block.idf),
+        }
+        for block in blocks
+    ]
+
+
+def rounded(values: NDArray[np.float64]) -> list[float]:
     return [float(f"{value:.{SIGNIFICANT_DIGITS}g}") for value in values.tolist()]

@@ -35,9 +35,11 @@ from pydantic import Field, ValidationError, model_validator
 from qloop.classify.model_format import (
     FeatureBlock,
     Finite,
-    _rounded,
-    _Strict,
-    _VectorizerDocument,
+    StrictDocument,
+    VectorizerDocument,
+    blocks_of,
+    render_blocks,
+    rounded,
 )
 
 FORMAT_NAME = "qloop-urgency-model"
@@ -45,22 +47,22 @@ FORMAT_VERSION = 1
 SHIPPED = "urgency_model.json.gz"
 
 
-class _Head(_Strict):
+class _Head(StrictDocument):
     coef: list[Finite]
     intercept: Finite
     sigmoid_a: Finite
     sigmoid_b: Finite
 
 
-class _Thresholds(_Strict):
+class _Thresholds(StrictDocument):
     urgent: Annotated[float, Field(gt=0, le=1)]
     important: Annotated[float, Field(gt=0, le=1)]
 
 
-class _UrgencyDocument(_Strict):
+class _UrgencyDocument(StrictDocument):
     format: Literal["qloop-urgency-model"]
     format_version: Literal[1]
-    vectorizers: Annotated[list[_VectorizerDocument], Field(min_length=1, max_length=2)]
+    vectorizers: Annotated[list[VectorizerDocument], Field(min_length=1, max_length=2)]
     heads: Annotated[list[_Head], Field(min_length=1, max_length=20)]
     thresholds: _Thresholds
     samples: Annotated[int, Field(ge=1)]
@@ -108,35 +110,21 @@ class UrgencyModel:
         return result
 
     def _built(self) -> list[tuple[Any, int, int]]:
-        """scikit-learn vectorizers with the stored vocabulary and idf, built on first use."""
+        """The blocks' vectorizers, built on first use (scikit-learn loads then)."""
         if self._vectorizers is None:
-            from qloop.classify.model import _vectorizer  # scikit-learn loads here
+            from qloop.classify.model import block_vectorizers
 
-            built, start = [], 0
-            for block in self.blocks:
-                vectorizer = _vectorizer(block.kind, block.ngram_range, vocabulary=block.vocabulary)
-                vectorizer.idf_ = block.idf  # scikit-learn's supported way to reuse learned idf
-                built.append((vectorizer, start, start + len(block.vocabulary)))
-                start += len(block.vocabulary)
-            self._vectorizers = built
+            self._vectorizers = list(block_vectorizers(self.blocks))
         return self._vectorizers
 
     def to_document(self) -> dict[str, Any]:
         return {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
-            "vectorizers": [
-                {
-                    "kind": b.kind,
-                    "ngram_range": list(b.ngram_range),
-                    "vocabulary": list(b.vocabulary),
-                    "idf": _rounded(b.idf),
-                }
-                for b in self.blocks
-            ],  # fmt: skip
+            "vectorizers": render_blocks(self.blocks),
             "heads": [
                 {
-                    "coef": _rounded(row),
+                    "coef": rounded(row),
                     "intercept": float(c),
                     "sigmoid_a": float(a),
                     "sigmoid_b": float(b),
@@ -154,11 +142,7 @@ def parse_urgency_document(document: Mapping[str, Any]) -> UrgencyModel:
         parsed = _UrgencyDocument.model_validate(dict(document))
     except (ValidationError, TypeError) as error:
         raise ValueError(f"invalid {FORMAT_NAME} document: {error}") from None
-    blocks = tuple(
-        FeatureBlock(v.kind, (v.ngram_range[0], v.ngram_range[1]), tuple(v.vocabulary),
-                     np.asarray(v.idf, dtype=np.float64))
-        for v in parsed.vectorizers
-    )  # fmt: skip
+    blocks = blocks_of(parsed.vectorizers)
     return UrgencyModel(
         blocks=blocks,
         coef=np.asarray([h.coef for h in parsed.heads], dtype=np.float64),
@@ -184,18 +168,13 @@ def fit_urgency_model(
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.svm import LinearSVC
 
-    from qloop.classify.model import NGRAM_RANGES, build_pipeline
+    from qloop.classify.model import build_pipeline, fitted_blocks
 
     pipeline = build_pipeline(("cjk_char", "latin_word"))
     svm = LinearSVC(C=1.0, class_weight="balanced", random_state=0)
     pipeline.steps[-1] = ("classifier", CalibratedClassifierCV(svm, method="sigmoid", cv=5))
     pipeline.fit(list(texts), [int(flag) for flag in urgent])
-    union = pipeline.named_steps["features"]
-    blocks = tuple(
-        FeatureBlock(kind, NGRAM_RANGES[kind], _vocabulary(vectorizer),
-                     np.asarray(vectorizer.idf_, dtype=np.float64))
-        for kind, vectorizer in union.transformer_list
-    )  # fmt: skip
+    blocks = fitted_blocks(pipeline)
     heads = pipeline.named_steps["classifier"].calibrated_classifiers_
     return UrgencyModel(
         blocks=blocks,
@@ -206,9 +185,3 @@ def fit_urgency_model(
         important_at=important_at,
         samples=len(texts),
     )
-
-
-def _vocabulary(vectorizer: Any) -> tuple[str, ...]:
-    """Terms in column order (scikit-learn keeps a term -> column dict)."""
-    ordered = sorted(vectorizer.vocabulary_.items(), key=lambda item: item[1])
-    return tuple(term for term, _ in ordered)
