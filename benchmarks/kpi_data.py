@@ -14,12 +14,12 @@ surveys without score, second surveys, surveys of cases that do not exist.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlite_fill import insert_columns
 
 from qloop.core.db import make_engine
 from qloop.core.migrate import upgrade
@@ -75,23 +75,12 @@ def build_database(path: Path, sizes: Sizes, seed: int = 20260501) -> None:
     connection.execute("PRAGMA synchronous=OFF")
     with connection:
         connection.executemany("INSERT INTO products (code) VALUES (?)", [(p,) for p in PRODUCTS])
-        _insert(connection, "units", units)
-        _insert(connection, "cases", {k: v for k, v in cases.items() if k != "received_seconds"})
-        _insert(connection, "repairs", repairs)
-        _insert(connection, "surveys", surveys)
+        insert_columns(connection, "units", units)
+        stored = {k: v for k, v in cases.items() if k != "received_seconds"}
+        insert_columns(connection, "cases", stored)
+        insert_columns(connection, "repairs", repairs)
+        insert_columns(connection, "surveys", surveys)
     connection.close()
-
-
-def _insert(
-    connection: sqlite3.Connection, table: str, columns: Mapping[str, Sequence[object]]
-) -> None:
-    """Insert equally long columns into ``table`` with one ``executemany``."""
-    names = list(columns)
-    placeholders = ", ".join("?" for _ in names)
-    rows: Iterable[tuple[object, ...]] = zip(*columns.values(), strict=True)
-    connection.executemany(
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})", rows
-    )
 
 
 def _stamps(seconds: np.ndarray, missing: np.ndarray | None = None) -> list[str | None]:

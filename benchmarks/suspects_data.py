@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlite_fill import insert_columns
 
 from qloop.core.db import make_engine
 from qloop.core.migrate import upgrade
@@ -107,21 +107,9 @@ def build_database(path: Path, sizes: Sizes, seed: int = 20260502) -> None:
         connection.executemany(
             "INSERT INTO products (code) VALUES (?)", [(p,) for p in [*PRODUCTS, OTHER_PRODUCT]]
         )
-        _insert(connection, "units", units)
-        _insert(connection, "cases", cases)
+        insert_columns(connection, "units", units)
+        insert_columns(connection, "cases", cases)
     connection.close()
-
-
-def _insert(
-    connection: sqlite3.Connection, table: str, columns: Mapping[str, Sequence[object]]
-) -> None:
-    """Insert equally long columns into ``table`` with one ``executemany``."""
-    names = list(columns)
-    placeholders = ", ".join("?" for _ in names)
-    rows: Iterable[tuple[object, ...]] = zip(*columns.values(), strict=True)
-    connection.executemany(
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})", rows
-    )
 
 
 def _units(rng: np.random.Generator, n: int) -> tuple[Columns, np.ndarray]:
