@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from qloop.rca.service import find_suspects
+from qloop.rca.time_in_service import failures_by_time_in_service
 from qloop.web.deps import Reader, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["rca"])
@@ -28,6 +29,25 @@ def get_suspects(
         session, failure_mode=failure_mode, product=product, first=start, last=end
     )
     return found.as_json(limit)
+
+
+@router.get("/suspects/time-in-service", response_model=dict[str, Any])
+def get_time_in_service(
+    session: SessionDep,
+    _user: Reader,
+    failure_mode: Annotated[str, Query(min_length=1, max_length=100)],
+    attribute: Annotated[str, Query(min_length=1, max_length=200)],
+    product: Annotated[str | None, Query(max_length=100)] = None,
+    start: Annotated[dt.date | None, Query(alias="from")] = None,
+    end: Annotated[dt.date | None, Query(alias="to")] = None,
+    value: Annotated[list[str] | None, Query(max_length=50)] = None,
+    top: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> dict[str, Any]:
+    """Failures by month in service per ``value`` (else the ``top`` values) and the rest."""
+    return failures_by_time_in_service(
+        session, failure_mode=failure_mode, attribute=attribute, product=product,
+        first=start, last=end, values=value, top=top,
+    ).as_json()  # fmt: skip
 
 
 @router.get("/profile", response_model=dict[str, Any])
