@@ -18,6 +18,7 @@ from qloop.demo.cli import demo_command
 from qloop.intake.cli import import_command, status_command
 from qloop.kpi.cli import kpi_app
 from qloop.rca.cli import profile_command, suspects_command
+from qloop.rca.fmea_cli import fmea_app
 from qloop.rca.investigation_cli import investigation_app
 from qloop.reports.cli import report_command
 from qloop.taxonomy.cli import taxonomy_app
@@ -91,6 +92,7 @@ app.command("report")(report_command)
 app.command("suspects")(suspects_command)
 app.command("profile")(profile_command)
 app.add_typer(investigation_app, name="investigation")
+app.add_typer(fmea_app, name="fmea")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
