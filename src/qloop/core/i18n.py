@@ -62,6 +62,15 @@ LABELS = {
     "region": "Region",
     "channel": "Channel",
     "category": "Category",
+    "man": "Man",
+    "machine": "Machine",
+    "material": "Material",
+    "method": "Method",
+    "measurement": "Measurement",
+    "environment": "Environment",
+    "suspected": "Suspected",
+    "confirmed": "Confirmed",
+    "ruled_out": "Ruled out",
 }
 
 

@@ -57,7 +57,7 @@ class CaseFilter:
         return not any((self.product, self.failure_mode, self.region, self.first, self.last))
 
 
-def _text(value: str | None, field: str, limit: int) -> str | None:
+def clean_text(value: str | None, field: str, limit: int) -> str | None:
     cleaned = (value or "").strip() or None
     if cleaned is not None and (len(cleaned) > limit or has_nul(cleaned)):
         raise InputError(f"{field}: at most {limit} characters, without NUL", column=field)
@@ -99,15 +99,15 @@ def create_investigation(
     owner: str | None = None,
 ) -> Investigation:
     """Open an investigation with the cases of a filter and/or cases named by hand."""
-    name = _text(title, "title", 300)
+    name = clean_text(title, "title", 300)
     if name is None:
         raise InputError("an investigation needs a title", column="title")
     case_filter = case_filter or CaseFilter()
     investigation = Investigation(
         title=name,
-        failure_mode=_text(case_filter.failure_mode, "failure_mode", 100),
-        product=_text(case_filter.product, "product", 100),
-        owner=_text(owner, "owner", 100),
+        failure_mode=clean_text(case_filter.failure_mode, "failure_mode", 100),
+        product=clean_text(case_filter.product, "product", 100),
+        owner=clean_text(owner, "owner", 100),
         case_filter=case_filter.as_json(),
         created_at=now(),
         created_by=user_name,
@@ -118,7 +118,7 @@ def create_investigation(
     gathered = [] if case_filter.empty() else matching_cases(session, case_filter)
     add_cases(session, investigation_id=investigation.id, case_ids=[*gathered, *case_ids],
               user_name=user_name, record=False)  # fmt: skip
-    _record(session, investigation, user_name, "created", None, name)
+    record_change(session, investigation, user_name, "created", None, name)
     return investigation
 
 
@@ -188,7 +188,7 @@ def add_cases(
         for c in added
     )  # fmt: skip
     if record and added:
-        _record(session, investigation, user_name, "cases", None, "+ " + ", ".join(added))
+        record_change(session, investigation, user_name, "cases", None, "+ " + ", ".join(added))
     session.flush()
     return added
 
@@ -204,7 +204,7 @@ def remove_case(session: Session, *, investigation_id: int, case_id: str, user_n
     if link is None:
         raise NotFound(f"case {case_id} is not in investigation {investigation_id}")
     session.delete(link)
-    _record(session, investigation, user_name, "cases", case_id, None)
+    record_change(session, investigation, user_name, "cases", case_id, None)
     session.flush()
 
 
@@ -226,15 +226,15 @@ def update_investigation(
                 )
             old: str | None = investigation.status.value
             investigation.status = new_status
-            _record(session, investigation, user_name, field, old, new_status.value)
+            record_change(session, investigation, user_name, field, old, new_status.value)
         elif field in ("title", "owner"):
-            value = _text(raw, field, 300 if field == "title" else 100)
+            value = clean_text(raw, field, 300 if field == "title" else 100)
             if field == "title" and value is None:
                 raise InputError("an investigation needs a title", column="title")
             old = getattr(investigation, field)
             if value != old:
                 setattr(investigation, field, value)
-                _record(session, investigation, user_name, field, old, value)
+                record_change(session, investigation, user_name, field, old, value)
         else:
             raise InputError(f"{field} cannot be changed", column=field)
     session.flush()
@@ -249,7 +249,7 @@ def parse_status(raw: str | None) -> Status:
         raise InputError(f"status {raw!r} is not one of {allowed}", column="status") from None
 
 
-def _record(
+def record_change(
     session: Session,
     investigation: Investigation,
     user_name: str,

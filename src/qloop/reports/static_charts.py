@@ -41,7 +41,7 @@ def _cjk_fonts() -> list[str]:
     return [family for family in CJK_FAMILIES if family in known]
 
 
-def _style() -> Any:
+def chart_style() -> Any:
     return {
         "svg.fonttype": "none",
         "text.parse_math": False,  # a failure mode named "$5 part" is text, not TeX
@@ -53,7 +53,7 @@ def _style() -> Any:
     }
 
 
-def _svg(figure: Any) -> str:
+def figure_svg(figure: Any) -> str:
     buffer = io.StringIO()
     with warnings.catch_warnings():  # a glyph no installed font has is drawn by the viewer's
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
@@ -67,7 +67,7 @@ def kpi_trend_svg(
     history: pd.DataFrame, key: str, label: str, target: float | None, share: bool
 ) -> str:
     """One KPI over the last months, with its target as a dashed line."""
-    with plt.rc_context(_style()):
+    with plt.rc_context(chart_style()):
         figure, axes = plt.subplots(figsize=(3.3, 1.9))
         values = [math.nan if v is None else v for v in history.get(key, [])]
         periods = list(history.get("period", []))
@@ -80,12 +80,12 @@ def kpi_trend_svg(
             axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         axes.tick_params(axis="x", labelrotation=60, labelsize=6)
         axes.grid(axis="y", linewidth=0.3)
-        return _svg(figure)
+        return figure_svg(figure)
 
 
 def pareto_svg(modes: pd.DataFrame, cases_label: str) -> str:
     """Top failure modes of the month as bars, with the cumulative share."""
-    with plt.rc_context(_style()):
+    with plt.rc_context(chart_style()):
         figure, axes = plt.subplots(figsize=(7.0, 2.6))
         items = list(modes["item"]) if len(modes) else []
         axes.bar(items, list(modes["cases"]) if items else [], color=BLUE)
@@ -99,4 +99,4 @@ def pareto_svg(modes: pd.DataFrame, cases_label: str) -> str:
         share.set_ylim(0, 1.02)
         share.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         share.spines["right"].set_visible(True)
-        return _svg(figure)
+        return figure_svg(figure)

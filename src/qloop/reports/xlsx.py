@@ -20,7 +20,7 @@ HEADER_FILL = PatternFill("solid", fgColor="EEF3F8")
 PERCENT = "0.0%"
 
 
-def _append(sheet: Any, values: list[Any]) -> None:
+def append_row(sheet: Any, values: list[Any]) -> None:
     """A row of the report: text a worksheet cannot hold is cleaned, and text that looks
     like a formula (a product called ``=HYPERLINK(...)``) stays text, never a formula."""
     sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
@@ -29,8 +29,8 @@ def _append(sheet: Any, values: list[Any]) -> None:
             cell.data_type = "s"
 
 
-def _header(sheet: Any, values: list[str]) -> None:
-    _append(sheet, values)
+def append_header(sheet: Any, values: list[str]) -> None:
+    append_row(sheet, values)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -63,12 +63,12 @@ def render_xlsx(report: MonthlyReport, lang: str) -> bytes:
     book = Workbook()
     kpis = book.active
     kpis.title = _("KPIs")
-    _append(kpis, [f"{_('Monthly quality report')} {report.period}"])
+    append_row(kpis, [f"{_('Monthly quality report')} {report.period}"])
     kpis["A1"].font = Font(bold=True, size=14)
-    _header(kpis, [_("KPI"), report.period, report.previous_period, _("Target"), _("Status")])
+    append_header(kpis, [_("KPI"), report.period, report.previous_period, _("Target"), _("Status")])
     for line in report.kpis:
         status = "" if line.met is None else (_("met") if line.met else _("missed"))
-        _append(kpis, [line.metric.label("zh" if zh else "en"), line.value, line.previous,
+        append_row(kpis, [line.metric.label("zh" if zh else "en"), line.value, line.previous,
                      line.target, status])  # fmt: skip
         unit = line.metric.unit
         for cell in kpis[kpis.max_row][1:4]:
@@ -79,9 +79,11 @@ def render_xlsx(report: MonthlyReport, lang: str) -> bytes:
 
     trend = book.create_sheet(_("Trend"))
     keys = list(CHARTED)
-    _header(trend, [_("Period"), *(METRIC_BY_KEY[k].label("zh" if zh else "en") for k in keys)])
+    append_header(
+        trend, [_("Period"), *(METRIC_BY_KEY[k].label("zh" if zh else "en") for k in keys)]
+    )
     for row in report.history.to_dict(orient="records"):
-        _append(trend, [row["period"], *(row.get(k) for k in keys)])
+        append_row(trend, [row["period"], *(row.get(k) for k in keys)])
     _formats(trend, [None, *keys], 2)
     rows = trend.max_row
     for index, key in enumerate(keys):
@@ -96,11 +98,11 @@ def render_xlsx(report: MonthlyReport, lang: str) -> bytes:
         trend.add_chart(chart, f"{'H' if index % 2 == 0 else 'P'}{anchor_row}")
 
     modes = book.create_sheet(_("Failure modes"))
-    _header(modes, [_("Failure mode"), _("Cases"), _("Share"), _("Cumulative share"),
+    append_header(modes, [_("Failure mode"), _("Cases"), _("Share"), _("Cumulative share"),
                     report.previous_period])  # fmt: skip
     for row in report.failure_modes.itertuples():
         name = report.names.get(row.item, (row.item, row.item))[1 if zh else 0]
-        _append(modes, [name, int(row.cases), float(row.share), float(row.cumulative_share),
+        append_row(modes, [name, int(row.cases), float(row.share), float(row.cumulative_share),
                       int(row.previous)])  # fmt: skip
         modes.cell(modes.max_row, 3).number_format = PERCENT
         modes.cell(modes.max_row, 4).number_format = PERCENT
@@ -118,30 +120,32 @@ def render_xlsx(report: MonthlyReport, lang: str) -> bytes:
     products = book.create_sheet(_("By product"))
     columns = ["cases", "mttr_hours", "ftfr", "repeat_rate", "csat", "cases_per_1000"]
     names = [METRIC_BY_KEY[k].label("zh" if zh else "en") for k in columns]
-    _header(products, [label("product"), *names])
+    append_header(products, [label("product"), *names])
     for item in report.by_product:
-        _append(products, [item["product"], *(item[k] for k in columns)])
+        append_row(products, [item["product"], *(item[k] for k in columns)])
     _formats(products, [None, *columns], 2)
 
     alerts = book.create_sheet(_("Alerts"))
-    _header(alerts, [_("Kind"), _("Period"), _("Alert"), _("Acknowledged")])
+    append_header(alerts, [_("Kind"), _("Period"), _("Alert"), _("Acknowledged")])
     for alert in report.alerts:
-        _append(alerts, [label("alert_" + alert.kind), alert.periods[-1],
+        append_row(alerts, [label("alert_" + alert.kind), alert.periods[-1],
                        alert.message_zh if zh else alert.message_en,
                        alert.acknowledged_by or ""])  # fmt: skip
     alerts.column_dimensions["C"].width = 100
 
     if report.investigations:
         opened = book.create_sheet(_("Open investigations"))
-        _header(opened, ["#", _("Title"), _("Status"), _("Owner"), _("Cases")])
+        append_header(opened, ["#", _("Title"), _("Status"), _("Owner"), _("Cases")])
         for number, title, status, owner, cases in report.investigations:
-            _append(opened, [number, title, label("investigation_" + status), owner or "", cases])
+            append_row(
+                opened, [number, title, label("investigation_" + status), owner or "", cases]
+            )
         opened.column_dimensions["B"].width = 60
 
     definitions = book.create_sheet(_("Definitions"))
-    _header(definitions, [_("KPI"), _("Definitions")])
+    append_header(definitions, [_("KPI"), _("Definitions")])
     for metric in METRICS:
-        _append(
+        append_row(
             definitions,
             [metric.label("zh" if zh else "en"), metric.definition("zh" if zh else "en")],
         )

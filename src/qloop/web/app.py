@@ -30,7 +30,11 @@ from qloop.kpi import api as kpi_api
 from qloop.kpi import chart_pages as kpi_chart_pages
 from qloop.kpi import pages as kpi_pages
 from qloop.rca import api as rca_api
+from qloop.rca import export_pages as rca_export_pages
 from qloop.rca import investigation_api
+from qloop.rca import pages as rca_pages
+from qloop.rca import tool_pages as rca_tool_pages
+from qloop.rca import tools_api as rca_tools_api
 from qloop.taxonomy import api as taxonomy_api
 from qloop.taxonomy import pages as taxonomy_pages
 from qloop.web import problems
@@ -85,6 +89,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(alerts_api.router)
     app.include_router(rca_api.router)
     app.include_router(investigation_api.router)
+    app.include_router(rca_tools_api.router)
+    app.include_router(rca_pages.pages)
+    app.include_router(rca_export_pages.pages)  # before the tool forms: /fmea/import
+    app.include_router(rca_tool_pages.pages)
     app.include_router(kpi_chart_pages.pages)
     app.include_router(kpi_chart_pages.router)
     app.include_router(kpi_pages.pages)
