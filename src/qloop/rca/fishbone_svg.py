@@ -32,8 +32,8 @@ HEAD_W, HEAD_GAP = 210, 36
 CAUSE_UNITS = int((COL_W - RIB - TEXT_GAP - 34) / (UNIT * CAUSE_FONT))  # 30 px to spare
 HEAD_UNITS = int((HEAD_W - 20) / (UNIT * HEAD_FONT))
 
-# State shows without colour: confirmed is bold (plus a thin stroke, as Chromium does not
-# embolden a CJK font that has no bold face) with a filled dot, suspected a hollow ring,
+# State shows without colour: confirmed is bold (plus a thin stroke, as Chromium may not
+# embolden a font with no bold face, e.g. WenQuanYi) with a filled dot, suspected a ring,
 # ruled out struck through with a cross (WeasyPrint ignores SVG line-through).
 _BOLD = {"font-weight": "bold", "stroke-width": "0.35"}
 _TEXT_STYLE: dict[str, dict[str, str]] = {
@@ -240,5 +240,6 @@ def fishbone_svg(
     parts.append(_legend(labels, legend_y))
     size: Attrs = {"viewBox": f"0 0 {_num(width)} {_num(height)}", "width": width, "height": height}
     root: Attrs = {"xmlns": SVG_NS, **size, "role": "img", "font-family": FONT_FAMILY}
-    fit = "max-width:100%;height:auto"  # shrinks into a narrow page or column, never grows
+    # shrink into a narrow column or page, never grow (WeasyPrint keeps the ratio only so)
+    fit = f"width:100%;max-width:{_num(width)}px;height:auto"
     return _tag("svg", {**root, "class": "fishbone", "style": fit}, "".join(parts))
