@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -131,3 +132,44 @@ def update_command(
     except QloopError as error:
         raise refused(error) from None
     console.print(shown, highlight=False, markup=False)
+
+
+class ExportFormat(StrEnum):
+    html = "html"
+    pdf = "pdf"
+    xlsx = "xlsx"
+
+
+class Language(StrEnum):
+    en = "en"
+    zh = "zh"
+
+
+@investigation_app.command("export")
+def export_command(
+    ctx: typer.Context,
+    investigation_id: Annotated[int, typer.Argument(help="The investigation's number.")],
+    out: Annotated[Path, typer.Option(help="The file to write.")],
+    output: Annotated[
+        ExportFormat, typer.Option("--format", help="html, pdf or xlsx.")
+    ] = ExportFormat.pdf,
+    lang: Annotated[Language, typer.Option(help="en or zh.")] = Language.en,
+) -> None:
+    """The whole investigation as a document: suspects, time in service, 5-Why, fishbone, FMEA."""
+    from qloop.rca.dossier import build_dossier
+    from qloop.rca.report import locale_of, render_investigation_html, render_investigation_pdf
+    from qloop.rca.report_xlsx import render_investigation_xlsx
+
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            dossier = build_dossier(session, investigation_id, locale_of(lang.value))
+            if output is ExportFormat.html:
+                data = render_investigation_html(dossier, lang.value).encode("utf-8")
+            elif output is ExportFormat.pdf:
+                data = render_investigation_pdf(dossier, lang.value)
+            else:
+                data = render_investigation_xlsx(dossier, lang.value)
+    except QloopError as error:
+        raise refused(error) from None
+    out.write_bytes(data)
+    console.print(f"wrote {out} ({len(data):,} bytes)", highlight=False, markup=False)
