@@ -45,6 +45,7 @@ _CATEGORY_HINTS: tuple[tuple[CauseCategory, tuple[str, ...]], ...] = (
         CauseCategory.METHOD,
         (
             "firmware",
+            "fw",
             "software",
             "version",
             "process",

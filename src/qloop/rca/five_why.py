@@ -22,6 +22,8 @@ MAX_STEPS = 20
 #: an evidence file is kept in the database: photos and short reports, not videos
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 TEXT_LIMIT = 2000
+#: a step's evidence columns that ``update_step`` also takes one by one in ``changes``
+EVIDENCE_FIELDS = ("evidence_case_id", "evidence_suspect", "evidence_note")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def add_step(
     session.add(step)
     session.flush()
     record_change(session, investigation, user_name, f"5-why {step.position}", None,
-                  f"{step.why} -> {step.because}")  # fmt: skip
+                  _describe(step))  # fmt: skip
     return step
 
 
@@ -85,14 +87,25 @@ def update_step(
     user_name: str,
     evidence: Evidence | None = None,
 ) -> FiveWhyStep:
-    """Change the why or because text; replace the evidence when ``evidence`` is given."""
+    """Change the why or because text; replace the evidence when ``evidence`` is given.
+
+    ``changes`` may also hold single evidence fields (``evidence_note`` ...): only those
+    change; the other fields and the file stay as they are."""
     investigation = require_investigation(session, investigation_id)
     step = require_step(session, investigation_id, step_id)
     before = _describe(step)
     for field, raw in changes.items():
+        if field in EVIDENCE_FIELDS:
+            continue
         if field not in ("why", "because"):
             raise InputError(f"{field} cannot be changed", column=field)
         setattr(step, field, _required(raw, field))
+    if evidence is None and changes.keys() & set(EVIDENCE_FIELDS):
+        evidence = Evidence(
+            case_id=changes.get("evidence_case_id", step.evidence_case_id),
+            suspect=changes.get("evidence_suspect", step.evidence_suspect),
+            note=changes.get("evidence_note", step.evidence_note),
+        )
     if evidence is not None:
         _set_evidence(session, step, evidence, keep_file=evidence.file is None)
     after = _describe(step)

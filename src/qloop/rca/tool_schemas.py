@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from qloop.core.storable import StorableBody
 from qloop.rca.five_why import Evidence
@@ -14,6 +14,8 @@ from qloop.rca.models import FishboneCause, FiveWhyStep, FmeaRevision
 
 Long = Annotated[str, Field(max_length=2000)]
 Short = Annotated[str, Field(max_length=300)]
+#: strict, so that JSON ``true`` is not taken as 1; FmeaInput.parse checks the value
+Rating = StrictInt | StrictFloat | Annotated[StrictStr, Field(max_length=30)]
 
 
 class StepWrite(StorableBody):
@@ -27,10 +29,6 @@ class StepWrite(StorableBody):
 
     def evidence(self) -> Evidence:
         return Evidence(self.evidence_case_id, self.evidence_suspect, self.evidence_note)
-
-    def has_evidence(self) -> bool:
-        return bool(self.model_fields_set & {"evidence_case_id", "evidence_suspect",
-                                              "evidence_note"})  # fmt: skip
 
 
 class StepMove(StorableBody):
@@ -102,11 +100,11 @@ class FmeaWrite(StorableBody):
     function: Short | None = None
     failure_mode: Short | None = None
     effect: Long | None = None
-    severity: int | str | None = None
+    severity: Rating | None = None
     cause: Long | None = None
-    occurrence: int | str | None = None
+    occurrence: Rating | None = None
     controls: Long | None = None
-    detection: int | str | None = None
+    detection: Rating | None = None
     recommended_action: Long | None = None
     owner: Annotated[str, Field(max_length=100)] | None = None
     due_date: Annotated[str, Field(max_length=30)] | None = None

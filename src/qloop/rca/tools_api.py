@@ -57,11 +57,9 @@ def update_step(
     user: Engineer,
 ) -> StepRead:  # fmt: skip
     """Change a step's texts and/or evidence (fields left out stay as they are)."""
-    changes = body.model_dump(include={"why", "because"}, exclude_unset=True)
-    evidence = body.evidence() if body.has_evidence() else None
     step = five_why.update_step(
-        session, investigation_id=investigation_id, step_id=step_id, changes=changes,
-        user_name=user.name, evidence=evidence,
+        session, investigation_id=investigation_id, step_id=step_id,
+        changes=body.model_dump(exclude_unset=True), user_name=user.name,
     )  # fmt: skip
     return StepRead.of(step)
 
@@ -98,7 +96,8 @@ def fishbone_drawing(
     lang: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:  # fmt: skip
     """The fishbone as an SVG drawing, in the language asked for (else the browser's)."""
-    locale = negotiate(lang, request.headers.get("accept-language"))
+    chosen = "zh_CN" if lang and lang.lower().startswith("zh") else lang  # ?lang=zh, as exports
+    locale = negotiate(chosen, request.headers.get("accept-language"))
     svg = investigation_fishbone_svg(session, investigation_id, locale)
     return Response(svg, media_type="image/svg+xml")
 
