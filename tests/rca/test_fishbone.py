@@ -237,3 +237,19 @@ def test_a_cause_of_another_investigation_is_not_found(engine: Engine) -> None:
         with pytest.raises(NotFound, match="no investigation 999999"):
             fishbone.list_causes(session, 999999)
         assert [c.state for c in fishbone.list_causes(session, other)] == [CauseState.SUSPECTED]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("online_shop", "material"),  # "line" is a whole word only
+        ("processor_model", "material"),  # "process" too
+        ("latest_flag", "material"),  # "test*" starts a word, not inside one
+        ("test_fixture_supplier", "material"),  # a purchased part: suppliers come first
+        ("operatorShift", "man"),  # camelCase splits into words
+        ("sw_version", "method"),
+        ("装配产线", "machine"),  # Chinese hints match anywhere
+    ],
+)
+def test_category_hints_match_words_not_fragments(name: str, expected: str) -> None:
+    assert category_for_attribute(name).value == expected

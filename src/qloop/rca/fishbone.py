@@ -19,76 +19,50 @@ from qloop.rca.models import CauseCategory, CauseState, FishboneCause
 
 MAX_CAUSES = 200
 
-#: words in an attribute's name that point to a category; first match wins, else material
-#: (lots, batches and suppliers: what statistics over units most often find)
-_CATEGORY_HINTS: tuple[tuple[CauseCategory, tuple[str, ...]], ...] = (
-    (CauseCategory.MEASUREMENT, ("test", "inspect", "gauge", "calibrat", "measur", "检", "测")),
-    (CauseCategory.MAN, ("operator", "shift", "worker", "technician", "installer", "人员", "班")),
-    (
-        CauseCategory.MACHINE,
-        (
-            "machine",
-            "line",
-            "station",
-            "tool",
-            "fixture",
-            "mould",
-            "mold",
-            "equipment",
-            "设备",
-            "产线",
-            "工装",
-            "模具",
-        ),
-    ),  # fmt: skip
-    (
-        CauseCategory.METHOD,
-        (
-            "firmware",
-            "fw",
-            "software",
-            "version",
-            "process",
-            "recipe",
-            "program",
-            "sop",
-            "固件",
-            "软件",
-            "工艺",
-        ),
-    ),  # fmt: skip
-    (
-        CauseCategory.ENVIRONMENT,
-        (
-            "region",
-            "climate",
-            "temperature",
-            "humidity",
-            "usage",
-            "altitude",
-            "season",
-            "地区",
-            "环境",
-            "温度",
-            "湿度",
-        ),
-    ),  # fmt: skip
-)
+#: words in an attribute's name that point to a category, in the order they are tried;
+#: a Latin hint is a whole word (``line`` in ``assembly_line``, not ``online``; ``process``
+#: not in ``processor``), or a word's start when it ends in ``*``; Chinese ones match
+#: anywhere. Suppliers, lots and batches come first: a ``test_fixture_supplier`` is a
+#: purchased part. Nothing matched: material, what statistics over units most often find.
+_CATEGORY_HINTS: tuple[tuple[CauseCategory, str], ...] = (
+    (CauseCategory.MATERIAL,
+     "supplier* vendor* lot lots batch* material* resin alloy 供应商 批次 物料 材料"),
+    (CauseCategory.MEASUREMENT, "test* inspect* gauge* calibrat* measur* 检验 检测 测试 量具"),
+    (CauseCategory.MAN,
+     "operator* shift* worker* technician* installer* assembler* 人员 班组 操作"),
+    (CauseCategory.MACHINE,
+     "machine* line lines station* tool tools tooling fixture* mould* mold* equipment 设备 "
+     "产线 工装 模具"),
+    (CauseCategory.METHOD,
+     "firmware fw software sw version process recipe program sop 固件 软件 工艺"),
+    (CauseCategory.ENVIRONMENT,
+     "region climate temperature humidity usage altitude season 地区 环境 温度 湿度"),
+)  # fmt: skip
+_CATEGORY_ORDER = {category: n for n, category in enumerate(CauseCategory)}
 
 
 def category_for_attribute(attribute: str) -> CauseCategory:
     """The 6M category a unit attribute most likely belongs to (the user may change it)."""
-    name = re.sub(r"[_\-.]+", " ", attribute.lower())
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", attribute)  # camelCase -> camel Case
+    words = re.split(r"[^0-9a-z\u4e00-\u9fff]+", spaced.lower())
     for category, hints in _CATEGORY_HINTS:
-        if any(hint in name for hint in hints):
-            return category
+        for hint in hints.split():
+            if hint.endswith("*"):
+                if any(word.startswith(hint[:-1]) for word in words):
+                    return category
+            elif hint.isascii():
+                if hint in words:
+                    return category
+            elif hint in attribute:
+                return category
     return CauseCategory.MATERIAL
 
 
 def list_causes(session: Session, investigation_id: int) -> list[FishboneCause]:
     require_investigation(session, investigation_id)
     query = select(FishboneCause).where(FishboneCause.investigation_id == investigation_id)
-    return list(session.scalars(query.order_by(FishboneCause.category, FishboneCause.id)))
+    found = session.scalars(query.order_by(FishboneCause.id))
+    return sorted(found, key=lambda cause: _CATEGORY_ORDER[cause.category])  # 6M order
 
 
 def require_cause(session: Session, investigation_id: int, cause_id: int) -> FishboneCause:
