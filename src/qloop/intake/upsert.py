@@ -16,25 +16,20 @@ SQLAlchemy's per-row parameter compilation.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Date, DateTime, bindparam, insert, select, tuple_, update
-from sqlalchemy.engine import Dialect
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from qloop.core.db import json_dumps
+from qloop.intake.bind_values import bind_processor, default_factory
 from qloop.intake.categories import category_names
 from qloop.intake.convert import Chunk
 from qloop.intake.models import Category, Product, SetBy
 from qloop.intake.records import TableSpec
-
-Processor = Callable[[Any], Any]
-
 
 Rejected = tuple[int, list[Any], str]  # row number, cells, reason
 
@@ -91,7 +86,7 @@ class ChunkWriter:
         absent_with_default = [
             c.name
             for c in table.c
-            if c.name not in present and c.name != "attributes" and _default_factory(c)
+            if c.name not in present and c.name != "attributes" and default_factory(c)
         ]
         columns = [*present, "attributes", *(s for _, s in self._guarded), *absent_with_default]
         self._absent_defaults = len(absent_with_default)
@@ -99,7 +94,7 @@ class ChunkWriter:
         self._fill = [
             (i, factory)
             for i, name in enumerate(columns)
-            if (factory := _default_factory(table.c[name])) is not None
+            if (factory := default_factory(table.c[name])) is not None
         ]
         processors = [bind_processor(table.c[name], dialect) for name in columns]
         self._processors = [(i, p) for i, p in enumerate(processors) if p is not None]
@@ -246,40 +241,6 @@ class ChunkWriter:
                 label = self.labels.get(check.column, check.column)
                 return f"{label}: {reason} (with the stored values)"
         return None
-
-
-_PROBES: list[tuple[type, Any, Callable[[Any], Any]]] = [
-    # (column type, probe value, faster equivalent) -- checked against SQLAlchemy at start-up
-    (DateTime, dt.datetime(2026, 5, 1, 10, 30, 5, 7), lambda v: v.isoformat(" ", "microseconds")),
-    (Date, dt.date(2026, 5, 1), dt.date.isoformat),
-    (JSON, {"k": "值", "n": ["a"]}, json_dumps),
-]
-
-
-def bind_processor(column: Any, dialect: Dialect) -> Processor | None:
-    """SQLAlchemy's bind processor for the column, or a faster function proven equal to it.
-
-    On SQLite, dates, times and JSON are stored as text. SQLAlchemy's own
-    processors for them cost about a microsecond each; the C methods below
-    produce the same text. Each replacement is used only if it gives exactly
-    SQLAlchemy's output for a probe value on this dialect.
-    """
-    processor: Processor | None = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if processor is None:
-        return None
-    for column_type, probe, faster in _PROBES:
-        if isinstance(column.type, column_type):
-            return faster if faster(probe) == processor(probe) else processor
-    return processor
-
-
-def _default_factory(column: Any) -> Callable[[], Any] | None:
-    """The column's Python-side default as a no-argument factory (``new``, ``[]``), if any."""
-    default = column.default
-    if default is None or not hasattr(default, "arg"):
-        return None
-    arg = default.arg
-    return (lambda: arg(None)) if callable(arg) else (lambda: arg)
 
 
 def _merge(
