@@ -21,6 +21,7 @@ from qloop.intake.readers import TableFile
 from qloop.intake.records import SPECS, TableSpec
 from qloop.intake.rejects import RejectsFile
 from qloop.intake.stream import converted_chunks, cyclic_gc_paused
+from qloop.intake.unit_tally import UnitTally
 from qloop.intake.upsert import ChunkOutcome, ChunkWriter
 
 ProgressCallback = Callable[[int, int], None]
@@ -71,7 +72,9 @@ def import_rows(
 ) -> ImportResult:
     """Validate and store every data row of ``source``; rejected rows go to ``rejects``."""
     converter = RowConverter(spec, source.header, file=source.name, excel_epoch=source.excel_epoch)
-    writer = ChunkWriter(session, spec, converter.present, converter.labels)
+    # the import's updates keep the stored units per value right (qloop.intake.unit_counts)
+    tally = UnitTally.start(session) if spec.name == "units" else None
+    writer = ChunkWriter(session, spec, converter.present, converter.labels, tally)
     result = ImportResult(table=spec.name, file=source.name)
     with cyclic_gc_paused():
         for chunk in converted_chunks(source, converter, chunk_rows=chunk_rows):
@@ -86,5 +89,7 @@ def import_rows(
                 rejects.add(number, cells, reason)
             if on_progress is not None:
                 on_progress(chunk.progress, source.total)
+    if tally is not None:
+        tally.finish(session)
     result.rejected = rejects.count
     return result

@@ -111,6 +111,46 @@ class Unit(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
 
 
+class UnitCountsStatus(StrEnum):
+    """Whether ``unit_value_counts`` can be trusted (see :mod:`qloop.intake.unit_counts`)."""
+
+    FRESH = "fresh"  # right for the units up to last_id, if they number ``units``
+    IMPORTING = "importing"  # an open import counts its own updates (only it sees this)
+    STALE = "stale"  # units were updated or deleted without counting: rebuilt before use
+
+
+class UnitValueCount(Base):
+    """Units of a product per (attribute, value), as :mod:`qloop.intake.unit_values` counts
+    them: the population side of ``qloop suspects`` without scanning every unit."""
+
+    __tablename__ = "unit_value_counts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product: Mapped[str] = mapped_column(String(100), index=True)
+    attribute: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(Text)
+    units: Mapped[int] = mapped_column(Integer)
+
+
+class UnitCountsState(Base):
+    """One row: the status of ``unit_value_counts`` and the units they count, those with
+    an id up to ``last_id`` (``units`` of them); units above it are new, counted later.
+
+    Triggers on ``units`` (migration 0008) make any UPDATE of product, batch, region or
+    attributes and any DELETE set a fresh status to stale; a unit inserted at or below
+    ``last_id`` shows in the number of units up to it.
+    """
+
+    __tablename__ = "unit_counts_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[UnitCountsStatus] = mapped_column(
+        text_enum(UnitCountsStatus, "unit_counts_status")
+    )
+    units: Mapped[int] = mapped_column(Integer)
+    last_id: Mapped[int] = mapped_column(Integer)
+
+
 class Case(Base):
     """A field problem reported through any channel."""
 

@@ -30,6 +30,7 @@ from qloop.intake.categories import category_names
 from qloop.intake.convert import Chunk
 from qloop.intake.models import Category, Product, SetBy
 from qloop.intake.records import TableSpec
+from qloop.intake.unit_tally import TALLY_COLUMNS, UnitTally
 
 Rejected = tuple[int, list[Any], str]  # row number, cells, reason
 
@@ -70,10 +71,16 @@ class ChunkWriter:
     """Stores chunks of one file's records into the spec's table through the session."""
 
     def __init__(
-        self, session: Session, spec: TableSpec, present: list[str], labels: dict[str, str]
+        self,
+        session: Session,
+        spec: TableSpec,
+        present: list[str],
+        labels: dict[str, str],
+        tally: UnitTally | None = None,
     ) -> None:
         self.session = session
         self.spec = spec
+        self.tally = tally  # counts the units updated, for the stored value counts
         self.present = present
         self.labels = labels
         self._check_fields = sorted({f for check in spec.row_checks for f in check.fields})
@@ -205,9 +212,15 @@ class ChunkWriter:
             else tuple_(*key_columns).in_(list(by_key))
         )
         others = [table.c[c] for c in self._compared if c not in key]
-        checked = [table.c[c] for c in self._check_fields if c not in self._compared]
+        read = {*key, *self._compared}
+        checked = [table.c[c] for c in self._check_fields if c not in read]
+        tallied = [
+            table.c[c]
+            for c in TALLY_COLUMNS
+            if self.tally is not None and c not in read and c not in self._check_fields
+        ]
         rows = self.session.execute(
-            select(table.c.id, *key_columns, *others, *checked).where(condition)
+            select(table.c.id, *key_columns, *others, *checked, *tallied).where(condition)
         )
         changed: list[dict[str, Any]] = []
         rejected: list[Rejected] = []
@@ -219,6 +232,8 @@ class ChunkWriter:
             reason = self._broken_rule({**old, **merged})
             if reason is None:
                 changed.append(merged)
+                if self.tally is not None:
+                    self.tally.replace(old, merged)
             else:
                 rejected.append((chunk.row_numbers[position], chunk.cells[position], reason))
         if changed:
