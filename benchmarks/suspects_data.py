@@ -21,6 +21,7 @@ cell lot ``L17`` fail ten times as often as the others. Shapes that exercise the
 
 from __future__ import annotations
 
+import csv
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -112,6 +113,31 @@ def build_database(path: Path, sizes: Sizes, seed: int = 20260502) -> None:
     connection.close()
 
 
+def write_changes(database: Path, path: Path, *, units: int, seed: int = 7) -> tuple[int, int]:
+    """A units file for ``qloop import units``: ``units`` new units (serials ``N...``) and as
+    many stored ones with a new cell lot, firmware and colour (the product they have, the
+    other columns empty: kept). Returns (new, changed)."""
+    rng = np.random.default_rng(seed)
+    with sqlite3.connect(database) as connection:
+        stored = connection.execute(
+            "SELECT serial, product FROM units ORDER BY id LIMIT ?", (units,)
+        ).fetchall()
+    values = {key.name: key.values for key in KEYS}
+    lots, firmware, colours = values[PLANTED_KEY], values["firmware"], values["color"]
+    rows = [
+        [f"N{i:07d}", PRODUCTS[i % 2], f"B{1 + i % BATCHES:03d}", REGIONS[i % len(REGIONS)]]
+        for i in range(units)
+    ] + [[serial, product, "", ""] for serial, product in stored]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["serial", "product", "batch", "region", PLANTED_KEY, "firmware", "color"])
+        for row in rows:
+            pick = rng.integers(0, 1000, 3)
+            writer.writerow([*row, lots[pick[0] % len(lots)], firmware[pick[1] % len(firmware)],
+                             colours[pick[2] % len(colours)]])  # fmt: skip
+    return units, len(stored)
+
+
 def _units(rng: np.random.Generator, n: int) -> tuple[Columns, np.ndarray]:
     """The units, and each unit's relative chance of failing (``PLANTED_RISK`` for the
     planted value, 1 otherwise)."""
@@ -130,7 +156,9 @@ def _units(rng: np.random.Generator, n: int) -> tuple[Columns, np.ndarray]:
         code = rng.choice(len(key.values), size=n, p=shares)
         if key.name == PLANTED_KEY:
             weights[code == key.values.index(PLANTED_VALUE)] = PLANTED_RISK
-        rendered = [f"{json.dumps(key.name)}: {json.dumps(v)}" for v in key.values]
+        rendered: list[str | None] = [
+            f"{json.dumps(key.name)}: {json.dumps(v)}" for v in key.values
+        ]
         rendered += [None, f'{json.dumps(key.name)}: ""', f"{json.dumps(key.name)}: null"]
         draw = rng.random(n)  # absent, empty, null or the drawn value
         code[draw < key.absent + key.empty + key.null] = len(key.values) + 2
