@@ -66,9 +66,10 @@ def _empty_all_tables(engine: Engine) -> None:
     """Back to a freshly migrated database: no data, the default taxonomy."""
     from qloop.taxonomy.seed import seed_default_taxonomy
 
+    names = ", ".join(f'"{t.name}"' for t in migrate.target_metadata().sorted_tables)
     with engine.begin() as connection:
-        for table in reversed(migrate.target_metadata().sorted_tables):
-            connection.execute(table.delete())
+        # TRUNCATE, not DELETE: the audit trail refuses DELETE (append-only trigger)
+        connection.execute(text(f"TRUNCATE {names}"))
         seed_default_taxonomy(connection)
 
 

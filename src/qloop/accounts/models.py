@@ -34,6 +34,8 @@ class User(Base):
     role: Mapped[Role] = mapped_column(text_enum(Role, "role"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(16))
+    #: where corrective-action notifications go (none: the user is not e-mailed)
+    email: Mapped[str | None] = mapped_column(String(254))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -15,6 +15,10 @@ class InvalidTransition(QloopError):
     """A workflow step that the record's current state does not allow."""
 
 
+class Forbidden(QloopError):
+    """The user may not do this to this record (an owner editing someone else's action)."""
+
+
 class InputError(QloopError):
     """Bad input that the user can fix: says which file, row and column, and why.
 

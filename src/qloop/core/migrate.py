@@ -17,13 +17,14 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 #: The newest revision in ``qloop/migrations/versions`` (a test keeps the two equal).
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 
 def target_metadata() -> MetaData:
     """The metadata of every domain's models (imported here so Alembic sees all tables)."""
     from qloop.accounts import models as accounts_models  # noqa: F401  (registers the tables)
     from qloop.alerts import models as alerts_models  # noqa: F401
+    from qloop.capa import models as capa_models  # noqa: F401
     from qloop.classify import models as classify_models  # noqa: F401
     from qloop.core.db import Base
     from qloop.intake import models as intake_models  # noqa: F401

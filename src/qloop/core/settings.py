@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///qloop.db"
@@ -59,6 +59,35 @@ class Settings(BaseSettings):
     emerging_history_weeks: int = Field(default=26, ge=4, le=520)
     #: a failure mode with no history raises an alert from this many cases in a week
     emerging_new_cases: int = Field(default=5, ge=1)
+    #: the largest evidence file a plan or action keeps (default 20 MB)
+    evidence_limit_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    #: keep evidence files in this directory (named by their SHA-256) instead of the database
+    evidence_dir: Path | None = None
+    #: the SMTP server notifications go through; empty: e-mail is off and notifications
+    #: wait in the outbox (nothing is lost) until one is configured
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    #: log in with these when set (over STARTTLS or SSL, unless the server is local)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    #: the sender of every notification
+    smtp_from: str = "qloop@localhost"
+    #: upgrade the connection with STARTTLS (usually port 587)
+    smtp_starttls: bool = False
+    #: connect over SSL from the start (usually port 465); not together with STARTTLS
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = Field(default=10, gt=0)
+    #: a notification that failed this many times is given up (kept, marked failed, logged)
+    notify_max_attempts: int = Field(default=8, ge=1)
+
+    @model_validator(mode="after")
+    def _one_kind_of_tls(self) -> Settings:
+        if self.smtp_ssl and self.smtp_starttls:
+            raise ValueError(
+                "QLOOP_SMTP_SSL (SSL from the start, port 465) and QLOOP_SMTP_STARTTLS "
+                "(upgrade a plain connection, port 587) exclude each other: set one"
+            )
+        return self
 
 
 def get_settings(**overrides: object) -> Settings:

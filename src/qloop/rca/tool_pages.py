@@ -9,15 +9,15 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
-from qloop.accounts.models import Role, User
+from qloop.accounts.models import User
 from qloop.core.errors import InputError, QloopError
 from qloop.rca import fishbone, five_why, fmea
 from qloop.rca.fmea_fields import COLUMNS, FmeaInput
 from qloop.rca.investigation_api import InvestigationId
-from qloop.web.csrf import check_session_form
-from qloop.web.deps import PageUser, SessionDep, demand_role
+from qloop.web.deps import PageUser, SessionDep
+from qloop.web.form_changes import form_change
 
 pages = APIRouter(include_in_schema=False)
 ItemId = InvestigationId
@@ -27,19 +27,13 @@ Csrf = Annotated[str | None, Form()]
 BASE = "/investigations/{investigation_id}"
 
 
-def _act(
+def _change(
     request: Request, session: Any, user: User, csrf: str | None, investigation_id: int,
-    anchor: str, action: Callable[[], object],
+    section: str, change: Callable[[], object],
 ) -> Response:  # fmt: skip
-    check_session_form(request, csrf)
-    demand_role(user, Role.ENGINEER)
-    target = f"/investigations/{investigation_id}"
-    try:
-        action()
-    except QloopError as error:
-        session.rollback()
-        return RedirectResponse(f"{target}?error={quote(str(error))}#{anchor}", status_code=303)
-    return RedirectResponse(f"{target}#{anchor}", status_code=303)
+    """:func:`form_change` back to a section of the investigation's page."""
+    target = f"/investigations/{investigation_id}#{section}"
+    return form_change(request, session, user, csrf, target, change)
 
 
 async def _file(upload: UploadFile | None, limit: int) -> tuple[str | None, bytes | None]:
@@ -59,7 +53,7 @@ async def add_step(
 ) -> Response:  # fmt: skip
     name, data = await _file(file, five_why.MAX_EVIDENCE_BYTES)
     evidence = five_why.Evidence(case_id, suspect, note, name, data)
-    return _act(request, session, user, csrf, investigation_id, "five-why", lambda: (
+    return _change(request, session, user, csrf, investigation_id, "five-why", lambda: (
         five_why.add_step(session, investigation_id=investigation_id, why=why, because=because,
                           user_name=user.name, evidence=evidence)))  # fmt: skip
 
@@ -72,7 +66,7 @@ async def update_step(
 ) -> Response:  # fmt: skip
     name, data = await _file(file, five_why.MAX_EVIDENCE_BYTES)
     evidence = five_why.Evidence(case_id, suspect, note, name, data)
-    return _act(request, session, user, csrf, investigation_id, "five-why", lambda: (
+    return _change(request, session, user, csrf, investigation_id, "five-why", lambda: (
         five_why.update_step(session, investigation_id=investigation_id, step_id=step_id,
                              changes={"why": why, "because": because}, user_name=user.name,
                              evidence=evidence)))  # fmt: skip
@@ -83,7 +77,7 @@ def remove_step(
     investigation_id: InvestigationId, step_id: ItemId, request: Request, session: SessionDep,
     user: PageUser, csrf: Csrf = None,
 ) -> Response:  # fmt: skip
-    return _act(request, session, user, csrf, investigation_id, "five-why", lambda: (
+    return _change(request, session, user, csrf, investigation_id, "five-why", lambda: (
         five_why.remove_step(session, investigation_id=investigation_id, step_id=step_id,
                              user_name=user.name)))  # fmt: skip
 
@@ -93,7 +87,7 @@ def move_step(
     investigation_id: InvestigationId, step_id: ItemId, request: Request, session: SessionDep,
     user: PageUser, position: Annotated[int, Form(ge=1, le=1000)], csrf: Csrf = None,
 ) -> Response:  # fmt: skip
-    return _act(request, session, user, csrf, investigation_id, "five-why", lambda: (
+    return _change(request, session, user, csrf, investigation_id, "five-why", lambda: (
         five_why.move_step(session, investigation_id=investigation_id, step_id=step_id,
                            position=position, user_name=user.name)))  # fmt: skip
 
@@ -116,7 +110,7 @@ def add_cause(
     category: Short = "", text: Short = "", state: Short = "suspected", note: Long = "",
     csrf: Csrf = None,
 ) -> Response:  # fmt: skip
-    return _act(request, session, user, csrf, investigation_id, "fishbone", lambda: (
+    return _change(request, session, user, csrf, investigation_id, "fishbone", lambda: (
         fishbone.add_cause(session, investigation_id=investigation_id, category=category,
                            text=text, state=state, note=note, user_name=user.name)))  # fmt: skip
 
@@ -127,7 +121,7 @@ def add_suspect_cause(
     attribute: Short = "", value: Short = "", figures: Long = "", csrf: Csrf = None,
 ) -> Response:  # fmt: skip
     """One click on a suspect row: it becomes a suspected cause on the fishbone."""
-    return _act(request, session, user, csrf, investigation_id, "fishbone", lambda: (
+    return _change(request, session, user, csrf, investigation_id, "fishbone", lambda: (
         fishbone.add_suspect_cause(session, investigation_id=investigation_id,
                                    attribute=attribute, value=value, figures=figures,
                                    user_name=user.name)))  # fmt: skip
@@ -140,7 +134,7 @@ def update_cause(
     csrf: Csrf = None,
 ) -> Response:  # fmt: skip
     changes = {"category": category, "state": state, "note": note}
-    return _act(request, session, user, csrf, investigation_id, "fishbone", lambda: (
+    return _change(request, session, user, csrf, investigation_id, "fishbone", lambda: (
         fishbone.update_cause(session, investigation_id=investigation_id, cause_id=cause_id,
                               changes=changes, user_name=user.name)))  # fmt: skip
 
@@ -150,7 +144,7 @@ def remove_cause(
     investigation_id: InvestigationId, cause_id: ItemId, request: Request, session: SessionDep,
     user: PageUser, csrf: Csrf = None,
 ) -> Response:  # fmt: skip
-    return _act(request, session, user, csrf, investigation_id, "fishbone", lambda: (
+    return _change(request, session, user, csrf, investigation_id, "fishbone", lambda: (
         fishbone.remove_cause(session, investigation_id=investigation_id, cause_id=cause_id,
                               user_name=user.name)))  # fmt: skip
 
@@ -174,8 +168,8 @@ async def add_row(
     try:
         parsed = await values()
     except InputError as error:
-        return _act(request, session, user, csrf, investigation_id, "fmea", _raise(error))
-    return _act(request, session, user, csrf, investigation_id, "fmea", lambda: (
+        return _change(request, session, user, csrf, investigation_id, "fmea", _raise(error))
+    return _change(request, session, user, csrf, investigation_id, "fmea", lambda: (
         fmea.add_row(session, investigation_id=investigation_id, values=parsed,
                      user_name=user.name)))  # fmt: skip
 
@@ -188,8 +182,8 @@ async def update_row(
     try:
         parsed = await _fmea_values(request)
     except InputError as error:
-        return _act(request, session, user, csrf, investigation_id, "fmea", _raise(error))
-    return _act(request, session, user, csrf, investigation_id, "fmea", lambda: (
+        return _change(request, session, user, csrf, investigation_id, "fmea", _raise(error))
+    return _change(request, session, user, csrf, investigation_id, "fmea", lambda: (
         fmea.update_row(session, investigation_id=investigation_id, row_id=row_id,
                         values=parsed, user_name=user.name)))  # fmt: skip
 
@@ -199,7 +193,7 @@ def remove_row(
     investigation_id: InvestigationId, row_id: ItemId, request: Request, session: SessionDep,
     user: PageUser, csrf: Csrf = None,
 ) -> Response:  # fmt: skip
-    return _act(request, session, user, csrf, investigation_id, "fmea", lambda: (
+    return _change(request, session, user, csrf, investigation_id, "fmea", lambda: (
         fmea.remove_row(session, investigation_id=investigation_id, row_id=row_id,
                         user_name=user.name)))  # fmt: skip
 

@@ -18,6 +18,12 @@ from qloop.accounts import pages as accounts_pages
 from qloop.accounts import service as accounts
 from qloop.alerts import api as alerts_api
 from qloop.alerts import pages as alerts_pages
+from qloop.capa import action_pages as capa_action_pages
+from qloop.capa import api as capa_api
+from qloop.capa import containment_api
+from qloop.capa import files_api as capa_files_api
+from qloop.capa import pages as capa_pages
+from qloop.capa import verification_api as capa_verification_api
 from qloop.classify import api as classify_api
 from qloop.classify import pages as classify_pages
 from qloop.core import migrate
@@ -90,6 +96,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rca_api.router)
     app.include_router(investigation_api.router)
     app.include_router(rca_tools_api.router)
+    app.include_router(capa_verification_api.router)
+    app.include_router(containment_api.router)
+    app.include_router(capa_api.router)
+    app.include_router(capa_files_api.router)
+    app.include_router(capa_pages.pages)
+    app.include_router(capa_action_pages.pages)
     app.include_router(rca_pages.pages)
     app.include_router(rca_export_pages.pages)  # before the tool forms: /fmea/import
     app.include_router(rca_tool_pages.pages)

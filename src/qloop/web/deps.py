@@ -86,6 +86,7 @@ def require(role: Role) -> Callable[..., User]:
 
 
 Reader = Annotated[User, Depends(require(Role.VIEWER))]
+OwnerRole = Annotated[User, Depends(require(Role.OWNER))]
 Engineer = Annotated[User, Depends(require(Role.ENGINEER))]
 Admin = Annotated[User, Depends(require(Role.ADMIN))]
 

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from qloop.core.errors import InputError, InvalidTransition, NotFound
+from qloop.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 
 PROBLEM = "application/problem+json"
 TITLES = {
@@ -75,6 +75,10 @@ def install(app: FastAPI) -> None:
             {"errors": [{"field": error.column, "reason": error.reason}]} if error.column else {}
         )
         return problem(422, str(error), **extra)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_request: Request, error: Forbidden) -> JSONResponse:
+        return problem(403, str(error))
 
     @app.exception_handler(InvalidTransition)
     async def conflict(_request: Request, error: InvalidTransition) -> JSONResponse:

@@ -1,0 +1,55 @@
+"""Evidence files of plans and actions: upload (multipart) and download."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, UploadFile
+from fastapi.responses import Response
+
+from qloop.capa.api import Id
+from qloop.capa.files import attach_file, file_content
+from qloop.capa.schemas import FileRead
+from qloop.core.errors import InputError
+from qloop.web.deps import OwnerRole, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["corrective actions"])
+
+
+async def read_limited(upload: UploadFile, limit: int) -> bytes:
+    """The upload's bytes, refusing (without reading on) past ``limit``."""
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"larger than the limit of {limit:,} bytes", file=upload.filename)
+    return data
+
+
+@router.post("/plans/{plan_id}/files", response_model=FileRead, status_code=201)
+async def upload(
+    plan_id: Id, file: UploadFile, session: SessionDep, settings: SettingsDep, user: OwnerRole,
+    action_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+) -> FileRead:  # fmt: skip
+    """Attach a file to the plan, or to one of its actions (owners: their own actions)."""
+    data = await read_limited(file, settings.evidence_limit_bytes)
+    found = attach_file(
+        session,
+        plan_id=plan_id,
+        name=file.filename or "evidence",
+        data=data,
+        user=user,
+        limit=settings.evidence_limit_bytes,
+        action_id=action_id,
+        content_type=file.content_type,
+        directory=settings.evidence_dir,
+    )
+    return FileRead.of(found)
+
+
+@router.get("/files/{file_id}")
+def download(file_id: Id, session: SessionDep, user: OwnerRole) -> Response:
+    """The file as an attachment (never shown inline: it is user content)."""
+    found, data = file_content(session, file_id=file_id, user=user)
+    disposition = f"attachment; filename*=UTF-8''{quote(found.name)}"
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Content-Disposition": disposition})  # fmt: skip
