@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from qloop import __version__
 from qloop.accounts.cli import token_app, user_app
 from qloop.alerts.cli import alerts_app
+from qloop.capa.containment_cli import containment_command
 from qloop.capa.verification_cli import verify_effect_command
 from qloop.classify.cli import classify_app
 from qloop.core.cli_context import CliState, console, err_console
@@ -92,6 +93,7 @@ app.command("serve")(serve_command)
 app.command("report")(report_command)
 app.command("suspects")(suspects_command)
 app.command("profile")(profile_command)
+app.command("containment")(containment_command)
 app.command("verify-effect")(verify_effect_command)
 app.add_typer(investigation_app, name="investigation")
 app.add_typer(fmea_app, name="fmea")
