@@ -12,6 +12,7 @@ from qloop import __version__
 from qloop.accounts.cli import token_app, user_app
 from qloop.alerts.cli import alerts_app
 from qloop.capa.containment_cli import containment_command
+from qloop.capa.notify_cli import notify_app
 from qloop.capa.verification_cli import verify_effect_command
 from qloop.classify.cli import classify_app
 from qloop.core.cli_context import CliState, console, err_console
@@ -104,3 +105,4 @@ app.add_typer(classify_app, name="classify")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(notify_app, name="notify")

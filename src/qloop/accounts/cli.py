@@ -44,18 +44,35 @@ def user_add(
 @user_app.command("list")
 def user_list(ctx: typer.Context) -> None:
     """List users with their role and state."""
-    table = Table("name", "role", "active", "locked until", "created")
+    table = Table("name", "role", "e-mail", "active", "locked until", "created")
     with session_scope(state(ctx).engine()) as session:
         for user in service.list_users(session):
             locked = user.locked_until.isoformat(" ", "minutes") if user.locked_until else ""
             table.add_row(
                 user.name,
                 user.role,
+                user.email or "",
                 "yes" if user.active else "no",
                 locked,
                 user.created_at.isoformat(" ", "minutes"),
             )
     console.print(table)
+
+
+@user_app.command("email")
+def user_email(
+    ctx: typer.Context,
+    name: str,
+    address: Annotated[str, typer.Argument(help='Where notifications go; "" removes it.')],
+) -> None:
+    """Set the e-mail address a user's notifications go to (an empty one removes it)."""
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            user = service.set_email(session, name=name, email=address)
+            shown = user.email or "no e-mail address (not notified)"
+    except QloopError as error:
+        raise _fail(error) from None
+    console.print(f"{name}: {shown}", highlight=False)
 
 
 @user_app.command("disable")

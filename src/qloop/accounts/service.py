@@ -24,6 +24,7 @@ from qloop.core.errors import InputError, InvalidTransition, NotFound
 LOCKOUT_AFTER = 10
 LOCKOUT_FOR = dt.timedelta(minutes=15)
 TOKEN_PREFIX = "qlp_"
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
 _NOT_IN_NAMES = set(" /\\?#%&")
 
 
@@ -68,6 +69,27 @@ def set_password(session: Session, *, name: str, password: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    session.flush()
+    return user
+
+
+def set_email(session: Session, *, name: str, email: str) -> User:
+    """Set the address a user's notifications go to; an empty one clears it (no e-mail)."""
+    user = require_user(session, name)
+    address = email.strip()
+    if address and (
+        len(address) > MAX_EMAIL_LENGTH
+        or address.count("@") != 1
+        or address.startswith("@")
+        or address.endswith("@")
+        or any(c.isspace() or not c.isprintable() for c in address)
+    ):
+        raise InputError(
+            f"{email!r} is not an e-mail address: one @ with text on both sides, no spaces, "
+            f"at most {MAX_EMAIL_LENGTH} characters (an empty address removes it)",
+            column="email",
+        )
+    user.email = address or None
     session.flush()
     return user
 
