@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 from scipy.stats import binom, binomtest
@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from qloop.capa.analysis import (
     Verdict,
     clopper_pearson,
+    detectable_reduction,
     expected_failures,
     needed_units,
     rate_ratio_interval,
@@ -169,6 +170,7 @@ def test_needed_units_when_no_after_cohort_can_do() -> None:
     # with 10 failures before, the before rate's exact lower limit at 97.5 % is 0.48x the
     # estimate (Garwood): no after cohort can show RR 0.55, while 0.45 needs a finite one
     lower = 4.795389  # gamma.ppf(0.025, 10), the published chi2(0.025; 20) / 2 = 9.591 / 2
+    assert detectable_reduction(10) == pytest.approx(1 - lower / 10, rel=1e-6)
     assert needed_units(1000, 10, 0.55) is None and 0.55 * 10 > lower
     assert needed_units(1000, 10, 0.45) is not None and 0.45 * 10 < lower
     assert needed_units(1000, 0, 0.1) is None and needed_units(1000, 10, 1.0) is None
@@ -187,6 +189,7 @@ def cohorts(draw: st.DrawFn) -> tuple[int, int, int, int]:
     return n_b, x_b, n_a, x_a
 
 
+@settings(deadline=None)  # a shared CPU; 'needed' searches up to 16k failures (~50 ms)
 @given(cohorts(), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
 def test_interval_holds_the_estimate_and_p_is_a_probability(
     cohort: tuple[int, int, int, int], confidence: float
@@ -198,6 +201,7 @@ def test_interval_holds_the_estimate_and_p_is_a_probability(
     assert (result.verdict is Verdict.EFFECTIVE) == (result.ci_high < 1)
 
 
+@settings(deadline=None)
 @given(cohorts())
 def test_more_failures_after_never_look_better(cohort: tuple[int, int, int, int]) -> None:
     n_b, x_b, n_a, x_a = cohort
@@ -287,12 +291,23 @@ def test_cohorts_maturity_and_failures_on_a_hand_built_field(field: Engine) -> N
     assert (built["ci_low"], built["ci_high"], built["p_value"]) == (
         expected.ci_low, expected.ci_high, expected.p_value,
     )  # fmt: skip
+    ratio = (1 / 5) / (5 / 7)  # observed: 'needed' extrapolates at it
+    after_units = needed_units(7, 5, ratio, more_than=5)
+    assert after_units is not None and built["needed"] == {
+        "after_units": after_units, "more_after_units": after_units - 5,
+        "immature_after_units": 0, "before_rate": 5 / 7, "assumed_reduction": 1 - ratio,
+        "expected_after_failures": expected_failures(after_units, 5 / 7 * ratio),
+    }  # fmt: skip
+    assert f"{after_units:,} mature after-change units would show it" in built["message"]
     shipped = verify(field, cohort="ship")
     assert (shipped["before"], shipped["after"]) == (
         {"units": 5, "failures": 3, "rate": 3 / 5},
         {"units": 8, "failures": 4, "rate": 4 / 8},
     )
     assert shipped["excluded"] == {"no_cohort_date": 2, "no_ship_date": 0, "immature": 1}
+    # RR 5/6 against 3 failures before: only a reduction above 1 - L(3)/3 = 79 % could show
+    assert shipped["verdict"] == "not_yet_significant" and shipped["needed"] is None
+    assert "only one above 79%" in shipped["message"]
 
 
 def test_as_of_defaults_to_the_latest_case_and_moves_the_maturity_line(field: Engine) -> None:

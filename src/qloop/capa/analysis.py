@@ -48,8 +48,9 @@ from scipy.stats import binomtest
 
 #: the reduction ``needed`` assumes when the data show none to extrapolate
 DEFAULT_TARGET_REDUCTION = 0.5
-#: ``needed_units`` gives up beyond this many expected failures in the after cohort
-MAX_NEEDED_FAILURES = 1 << 20
+#: ``needed_units`` gives up beyond this many expected failures in the after cohort (an
+#: answer that large is academic, and the search stays under about 50 ms)
+MAX_NEEDED_FAILURES = 1 << 14
 
 
 class Verdict(StrEnum):
@@ -237,16 +238,14 @@ def needed_units(
     (the ``n`` rounding to each ``k`` form consecutive runs) instead of ``n``.
 
     None when no ``n`` would do: no before failure (``F`` could be 0), ``rate_ratio``
-    not below 1, or a before cohort too small for any after cohort. As ``n`` grows the
-    upper end tends to ``q n_b / L`` with ``L = Γ⁻¹(α/2; x_b)`` the exact (Garwood) lower
-    Poisson limit of ``x_b``, so it can only fall below 1 when ``rate_ratio × x_b < L``.
-    Also None beyond ``MAX_NEEDED_FAILURES`` expected failures.
+    not below 1, or a reduction ``1 - rate_ratio`` not above
+    :func:`detectable_reduction` (the before cohort is too small for any after cohort).
+    Also None beyond ``MAX_NEEDED_FAILURES`` expected failures after.
     """
     _check(confidence, (before_units, before_failures))
     if before_failures == 0 or not 0.0 <= rate_ratio < 1.0:
         return None
-    half = (1.0 - confidence) / 2.0
-    if rate_ratio * before_failures >= gammaincinv(before_failures, half):
+    if 1.0 - rate_ratio <= detectable_reduction(before_failures, confidence):
         return None
     rate = rate_ratio * before_failures / before_units
     if rate == 0.0:
@@ -271,6 +270,19 @@ def needed_units(
         first += size
         size *= 2
     return None
+
+
+def detectable_reduction(before_failures: int, confidence: float = 0.95) -> float:
+    """The reduction no after cohort can show unless the true one exceeds it: ``1 - L/x_b``.
+
+    ``L = Γ⁻¹(α/2; x_b)`` is the exact (Garwood) lower limit of a Poisson count ``x_b``;
+    with the after rate known exactly (an infinite after cohort) the upper end of the
+    rate ratio's interval tends to ``RR x_b / L``. 1 when ``x_b = 0``.
+    """
+    _check(confidence, (before_failures, before_failures))
+    if before_failures == 0:
+        return 1.0
+    return float(1.0 - gammaincinv(before_failures, (1.0 - confidence) / 2.0) / before_failures)
 
 
 def _first_effective(

@@ -36,8 +36,10 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from qloop.capa.analysis import (
     DEFAULT_TARGET_REDUCTION,
+    MAX_NEEDED_FAILURES,
     EffectResult,
     Verdict,
+    detectable_reduction,
     expected_failures,
     verify_effect,
 )
@@ -165,7 +167,7 @@ class Verification:
             )
         if e.verdict is Verdict.NOT_EFFECTIVE:
             return f"{head}not effective: the rate after is not lower: {rates}; {figures}."
-        bar = f"upper bound below 1, i.e. one-sided p < {(1 - e.confidence) / 2:.3g}"
+        bar = f"effective needs the upper bound below 1: one-sided p < {(1 - e.confidence) / 2:.3g}"
         return f"{head}not yet significant ({bar}): {rates}; {figures}. {self._advice()}"
 
     def _advice(self) -> str:
@@ -173,9 +175,17 @@ class Verification:
         if needed is None:
             if e.before_failures == 0:
                 return "No failure before the change: no reduction to show."
+            limit = detectable_reduction(e.before_failures, e.confidence)
+            assumed = e.assumed_reduction or 0.0
+            if assumed <= limit:
+                return (
+                    f"Against {e.before_failures} failures before, no number of after-change "
+                    f"units can show a reduction of {assumed:.0%}, only one above {limit:.0%}; "
+                    f"a longer window or an earlier before cohort adds failures."
+                )
             return (
-                f"No number of after-change units can show this reduction against "
-                f"{e.before_failures} failures before; a longer window would add failures."
+                f"Showing a reduction of {assumed:.0%} would take more than "
+                f"{MAX_NEEDED_FAILURES:,} failures after the change."
             )
         return (
             f"At the before rate {_rate(needed['before_rate'])} and a reduction of "
