@@ -299,3 +299,17 @@ def test_a_replace_on_sqlite_changes_the_stamp(counted: Engine, tmp_path: Path) 
         )  # fmt: skip
     assert not right(counted)
     assert_exact(counted)
+
+
+def test_a_repeated_key_on_sqlite_stops_the_tally(counted: Engine, tmp_path: Path) -> None:
+    if counted.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's jsonb keeps one of a repeated key, as Python does")
+    import_units(counted, tmp_path / "u.csv", FIRST)
+    add_cases(counted, ["S01"])
+    with counted.begin() as connection:  # json_each gives both pairs, orjson the last
+        connection.execute(text("""UPDATE units SET attributes = '{"fw": "1", "fw": "2"}'
+                                   WHERE serial = 'S02'"""))  # fmt: skip
+    assert_exact(counted)  # rebuilt (the update made the counts stale): both pairs counted
+    import_units(counted, tmp_path / "v.csv", [["S02", "PX9", "B1", "east", "L2", ""]])
+    assert not right(counted)  # the update rewrote the document with one "fw"
+    assert_exact(counted)

@@ -35,6 +35,18 @@ def test_a_replaced_unit_moves_its_values() -> None:
                                      ("PX9", "n", "3"): 1})  # fmt: skip
 
 
+def test_a_changed_value_moves_alone_and_as_text() -> None:
+    tally = UnitTally(counted_through=10)
+    old = {"id": 3, "product": "PX9", "batch": "B1", "region": "east",
+           "attributes": {"region": "r1", "fw": 1, "on": True, "lot": "L1"}}  # fmt: skip
+    new = {"batch": "B1", "attributes": {"region": "r2", "fw": True, "on": True, "lot": "L1"}}
+    tally.replace(old, new)
+    assert +tally.deltas == Counter({("PX9", "attributes.region", "r2"): 1,
+                                     ("PX9", "fw", "true"): 1})  # fmt: skip
+    assert -tally.deltas == Counter({("PX9", "attributes.region", "r1"): 1,
+                                     ("PX9", "fw", "1"): 1})  # fmt: skip
+
+
 def test_a_unit_the_counts_do_not_cover_yet_is_left_to_the_count_of_new_units() -> None:
     tally = UnitTally(counted_through=10)
     old = {"id": 11, "product": "PX9", "batch": None, "region": None, "attributes": {}}
@@ -44,6 +56,8 @@ def test_a_unit_the_counts_do_not_cover_yet_is_left_to_the_count_of_new_units() 
 
 @pytest.mark.parametrize("value", [1.5, 1.0, [1], {"a": 1}, 2**63, -(2**63) - 1])
 def test_values_whose_database_text_is_uncertain_stop_the_tally(value: Any) -> None:
+    """Even unchanged: the update writes the document again, and PostgreSQL gives 1.50
+    back as "1.50" before and "1.5" after."""
     with pytest.raises(NotCountable):
         python_value_text(value)
     tally = UnitTally(counted_through=10)

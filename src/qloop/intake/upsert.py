@@ -30,7 +30,7 @@ from qloop.intake.categories import category_names
 from qloop.intake.convert import Chunk
 from qloop.intake.models import Category, Product, SetBy
 from qloop.intake.records import TableSpec
-from qloop.intake.unit_tally import TALLY_COLUMNS, UnitTally
+from qloop.intake.unit_tally import UnitTally
 
 Rejected = tuple[int, list[Any], str]  # row number, cells, reason
 
@@ -214,11 +214,9 @@ class ChunkWriter:
         others = [table.c[c] for c in self._compared if c not in key]
         read = {*key, *self._compared}
         checked = [table.c[c] for c in self._check_fields if c not in read]
-        tallied = [
-            table.c[c]
-            for c in TALLY_COLUMNS
-            if self.tally is not None and c not in read and c not in self._check_fields
-        ]
+        taken = {*read, *self._check_fields}
+        tallied = [] if self.tally is None else self.tally.columns(table)
+        tallied = [c for c in tallied if c.name not in taken]
         rows = self.session.execute(
             select(table.c.id, *key_columns, *others, *checked, *tallied).where(condition)
         )
