@@ -46,8 +46,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaincinv, gammaincinv
 from scipy.stats import binomtest
 
-#: the reduction ``needed`` assumes when the data show none to extrapolate
-DEFAULT_TARGET_REDUCTION = 0.5
+from qloop.capa.effect_terms import DEFAULT_TARGET_REDUCTION
+
 #: ``needed_units`` gives up beyond this many expected failures in the after cohort (an
 #: answer that large is academic, and the search stays under about 50 ms)
 MAX_NEEDED_FAILURES = 1 << 14

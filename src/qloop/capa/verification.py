@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Date, Integer, case, cast, func, literal, select
@@ -35,7 +34,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from qloop.capa.analysis import (
-    DEFAULT_TARGET_REDUCTION,
     MAX_NEEDED_FAILURES,
     EffectResult,
     Verdict,
@@ -43,20 +41,12 @@ from qloop.capa.analysis import (
     expected_failures,
     verify_effect,
 )
+from qloop.capa.effect_terms import DEFAULT_TARGET_REDUCTION, MAX_WINDOW_DAYS, Cohort
 from qloop.core.clock import now
 from qloop.core.errors import InputError, NotFound
 from qloop.core.json_values import json_ready
 from qloop.intake.models import Case, Unit
 from qloop.kpi.service import check_dates
-
-MAX_WINDOW_DAYS = 3650
-
-
-class Cohort(StrEnum):
-    """Which date puts a unit before or after the change."""
-
-    PRODUCTION = "production"
-    SHIP = "ship"
 
 
 class days_after(FunctionElement[dt.date]):  # noqa: N801 (named as the SQL it stands for)

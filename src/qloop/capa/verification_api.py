@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from qloop.capa.analysis import DEFAULT_TARGET_REDUCTION
-from qloop.capa.verification import MAX_WINDOW_DAYS, Cohort, verify_change
+from qloop.capa.effect_terms import DEFAULT_TARGET_REDUCTION, MAX_WINDOW_DAYS, Cohort
+from qloop.capa.verification import verify_change
 from qloop.web.deps import Reader, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["capa"])

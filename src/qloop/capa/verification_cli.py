@@ -10,8 +10,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from qloop.capa.analysis import DEFAULT_TARGET_REDUCTION
-from qloop.capa.verification import MAX_WINDOW_DAYS, Cohort, verify_change
+from qloop.capa.effect_terms import DEFAULT_TARGET_REDUCTION, MAX_WINDOW_DAYS, Cohort
 from qloop.core.cli_context import console, parse_day, refused, state
 from qloop.core.db import session_scope
 from qloop.core.errors import QloopError
@@ -45,6 +44,8 @@ def verify_effect_command(
     output: Annotated[Output, typer.Option("--format", help="table or json.")] = Output.table,
 ) -> None:
     """Compare the failure rate of units before and after a change (exact rate-ratio test)."""
+    from qloop.capa.verification import verify_change  # loads SciPy: only when run
+
     change, day = parse_day(change_date, "--change-date"), parse_day(as_of, "--as-of")
     assert change is not None  # a required option
     try:
