@@ -5,8 +5,8 @@ the status moves draft -> submitted -> accepted | rejected, accepted -> paid."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +27,8 @@ NEXT: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     ClaimStatus.REJECTED: frozenset({ClaimStatus.SUBMITTED}),
     ClaimStatus.PAID: frozenset(),
 }
+#: decimals kept of a cost per unit (a screw costs 0.125): the total is rounded to the cent
+COST_PLACES = 6
 FIELDS = ("supplier", "lot", "affected_units", "failures", "cost_per_unit", "currency",
           "total_claimed", "status", "note")  # fmt: skip
 
@@ -40,9 +42,9 @@ def create_claim(
     if supplier is None:
         raise InputError("a claim names its supplier", column="supplier")
     units = _count(values.get("affected_units"), "affected_units")
-    cost = _money(values.get("cost_per_unit"), "cost_per_unit")
+    cost = _money(values.get("cost_per_unit"), "cost_per_unit", places=COST_PLACES)
     given = values.get("total_claimed")
-    total = _money(given, "total_claimed") if given not in (None, "") else round(units * cost, 2)
+    total = _money(given, "total_claimed") if given not in (None, "") else _total(units, cost)
     claim = SupplierClaim(plan_id=plan.id, supplier=supplier,
                           lot=clean_text(values.get("lot"), "lot", 200), affected_units=units,
                           failures=_count(values.get("failures") or 0, "failures"),
@@ -97,7 +99,7 @@ def _parsed(claim: SupplierClaim, field: str, raw: Any) -> Any:
     if field in ("affected_units", "failures"):
         return _count(raw, field)
     if field in ("cost_per_unit", "total_claimed"):
-        return _money(raw, field)
+        return _money(raw, field, places=COST_PLACES if field == "cost_per_unit" else 2)
     if field == "currency":
         return _currency(raw)
     if field == "supplier":
@@ -118,14 +120,21 @@ def _count(raw: Any, field: str) -> int:
     return value
 
 
-def _money(raw: Any, field: str) -> float:
+def _money(raw: Any, field: str, *, places: int = 2) -> float:
+    """An amount, rounded half up to ``places`` decimals (a unit cost may be below a cent)."""
     try:
-        value = float(str(raw).strip().replace(",", ""))
-    except ValueError:
+        value = Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation:
         raise InputError(f"{field} is an amount, not {raw!r}", column=field) from None
-    if not math.isfinite(value) or value < 0 or value > 1e12:
+    if not value.is_finite() or value < 0 or value > Decimal("1e12"):
         raise InputError(f"{field} is an amount from 0 to 10^12", column=field)
-    return round(value, 2)
+    return float(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def _total(units: int, cost: float) -> float:
+    """units x cost to the cent, half up, computed in decimal (7 x 1.15 is 8.05)."""
+    exact = units * Decimal(str(cost))
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def _currency(raw: Any) -> str:
