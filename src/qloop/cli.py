@@ -13,6 +13,7 @@ from qloop.accounts.cli import token_app, user_app
 from qloop.alerts.cli import alerts_app
 from qloop.capa.containment_cli import containment_command
 from qloop.capa.notify_cli import notify_app
+from qloop.capa.report_cli import report_8d_command
 from qloop.capa.verification_cli import verify_effect_command
 from qloop.classify.cli import classify_app
 from qloop.core.cli_context import CliState, console, err_console
@@ -94,6 +95,7 @@ app.command("serve")(serve_command)
 app.command("report")(report_command)
 app.command("suspects")(suspects_command)
 app.command("profile")(profile_command)
+app.command("report-8d")(report_8d_command)
 app.command("containment")(containment_command)
 app.command("verify-effect")(verify_effect_command)
 app.add_typer(investigation_app, name="investigation")

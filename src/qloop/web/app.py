@@ -23,6 +23,7 @@ from qloop.capa import api as capa_api
 from qloop.capa import containment_api
 from qloop.capa import files_api as capa_files_api
 from qloop.capa import pages as capa_pages
+from qloop.capa import report_pages as capa_report_pages
 from qloop.capa import verification_api as capa_verification_api
 from qloop.classify import api as classify_api
 from qloop.classify import pages as classify_pages
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(capa_files_api.router)
     app.include_router(capa_pages.pages)
     app.include_router(capa_action_pages.pages)
+    app.include_router(capa_report_pages.pages)
     app.include_router(rca_pages.pages)
     app.include_router(rca_export_pages.pages)  # before the tool forms: /fmea/import
     app.include_router(rca_tool_pages.pages)
