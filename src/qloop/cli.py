@@ -11,6 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from qloop import __version__
 from qloop.accounts.cli import token_app, user_app
 from qloop.alerts.cli import alerts_app
+from qloop.capa import plan_tools_cli  # noqa: F401  (adds plan contain|verify|claim)
+from qloop.capa.cli import actions_command, plan_app
 from qloop.capa.containment_cli import containment_command
 from qloop.capa.notify_cli import notify_app
 from qloop.capa.report_cli import report_8d_command
@@ -96,8 +98,10 @@ app.command("report")(report_command)
 app.command("suspects")(suspects_command)
 app.command("profile")(profile_command)
 app.command("report-8d")(report_8d_command)
-app.command("containment")(containment_command)
 app.command("verify-effect")(verify_effect_command)
+app.command("containment")(containment_command)
+app.command("actions")(actions_command)
+app.add_typer(plan_app, name="plan")
 app.add_typer(investigation_app, name="investigation")
 app.add_typer(fmea_app, name="fmea")
 app.add_typer(db_app, name="db")

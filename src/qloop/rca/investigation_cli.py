@@ -12,6 +12,7 @@ import typer
 from qloop.core.cli_context import console, parse_day, refused, state
 from qloop.core.db import session_scope
 from qloop.core.errors import QloopError
+from qloop.reports.cli import Format, Language
 
 investigation_app = typer.Typer(help="Investigations (problem reports).", no_args_is_help=True)
 
@@ -134,25 +135,14 @@ def update_command(
     console.print(shown, highlight=False, markup=False)
 
 
-class ExportFormat(StrEnum):
-    html = "html"
-    pdf = "pdf"
-    xlsx = "xlsx"
-
-
-class Language(StrEnum):
-    en = "en"
-    zh = "zh"
-
-
 @investigation_app.command("export")
 def export_command(
     ctx: typer.Context,
     investigation_id: Annotated[int, typer.Argument(help="The investigation's number.")],
     out: Annotated[Path, typer.Option(help="The file to write.")],
     output: Annotated[
-        ExportFormat, typer.Option("--format", help="html, pdf or xlsx.")
-    ] = ExportFormat.pdf,
+        Format, typer.Option("--format", help="html, pdf or xlsx.")
+    ] = Format.pdf,
     lang: Annotated[Language, typer.Option(help="en or zh.")] = Language.en,
 ) -> None:
     """The whole investigation as a document: suspects, time in service, 5-Why, fishbone, FMEA."""
@@ -163,9 +153,9 @@ def export_command(
     try:
         with session_scope(state(ctx).engine()) as session:
             dossier = build_dossier(session, investigation_id, locale_of(lang.value))
-            if output is ExportFormat.html:
+            if output is Format.html:
                 data = render_investigation_html(dossier, lang.value).encode("utf-8")
-            elif output is ExportFormat.pdf:
+            elif output is Format.pdf:
                 data = render_investigation_pdf(dossier, lang.value)
             else:
                 data = render_investigation_xlsx(dossier, lang.value)
