@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 #: The newest revision in ``qloop/migrations/versions`` (a test keeps the two equal).
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 
 
 def target_metadata() -> MetaData:
@@ -28,6 +28,7 @@ def target_metadata() -> MetaData:
     from qloop.classify import models as classify_models  # noqa: F401
     from qloop.core.db import Base
     from qloop.intake import models as intake_models  # noqa: F401
+    from qloop.kb import models as kb_models  # noqa: F401
     from qloop.kpi import models as kpi_models  # noqa: F401
     from qloop.rca import models as rca_models  # noqa: F401
     from qloop.taxonomy import models as taxonomy_models  # noqa: F401

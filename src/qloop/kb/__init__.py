@@ -1,0 +1,2 @@
+"""The knowledge base: failure cases, fixes and SOPs that find the engineer when a similar
+case arrives."""
