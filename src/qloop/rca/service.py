@@ -14,6 +14,7 @@ units instead: the reference the stored counts are tested against.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,8 @@ from qloop.rca.analysis import COLUMNS, suspect_table
 __all__ = ["UNIT_COLUMNS", "Suspects", "find_suspects", "find_suspects_by_scan"]
 _text = value_text  # the value text, by the name other RCA modules import
 PopulationSource = Callable[[Session, tuple[str, ...]], Population]
+#: failed units counted per query (bound parameters: SQLite allows 32,766)
+IDS_PER_QUERY = 10_000
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,7 @@ def _suspects(
     if not products:
         return Suspects(failure_mode, (), 0, 0, pd.DataFrame(columns=COLUMNS))
     failed_query = _failed_serials(session, failure_mode, products, first, last)
-    failures = session.scalar(select(func.count()).select_from(failed_query.subquery())) or 0
-    failing = value_counts(session, Unit.serial.in_(failed_query))
+    failing, failures = _failed_counts(session, failed_query)
     population = population_of(session, products)
     if not _holds(population, failing, failures) and population_of is unit_counts.population:
         # the failed units are some of the population: stored counts that say otherwise
@@ -119,6 +121,17 @@ def _suspects(
     counts = pd.DataFrame(rows, columns=["attribute", "value", "units", "failures"])
     table = suspect_table(counts, population=population.units, failures=failures)
     return Suspects(failure_mode, tuple(products), population.units, failures, table)
+
+
+def _failed_counts(session: Session, failed_query: Select[Any]) -> tuple[ValueCounts, int]:
+    """Units per (attribute, value) among the failed units, and how many they are. The
+    failed units are found once (their ids), then counted a part at a time by id: the
+    failed query as a subquery was run again by each of the four GROUP BYs."""
+    ids = list(session.scalars(failed_query.with_only_columns(Unit.id)))
+    failing: ValueCounts = Counter()
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        failing.update(value_counts(session, Unit.id.in_(ids[start : start + IDS_PER_QUERY])))
+    return failing, len(ids)
 
 
 def _holds(population: Population, failing: ValueCounts, failures: int) -> bool:
