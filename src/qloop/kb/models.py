@@ -44,6 +44,9 @@ class Article(Base):
     __tablename__ = "kb_articles"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: a stable name for Markdown files (``id`` in their front matter): re-importing a file
+    #: updates its article instead of adding another
+    slug: Mapped[str | None] = mapped_column(String(100), unique=True)
     kind: Mapped[ArticleKind] = mapped_column(text_enum(ArticleKind, "article_kind"))
     lang: Mapped[str] = mapped_column(String(5))
     translation_group: Mapped[int | None] = mapped_column(Integer, index=True)

@@ -44,6 +44,7 @@ def upgrade() -> None:
     op.create_table(
         "kb_articles",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=100), nullable=True),
         sa.Column(
             "kind",
             sa.Enum(
@@ -111,6 +112,7 @@ def upgrade() -> None:
             ["capa_plans.id"],
             name=op.f("fk_kb_articles_source_plan_id_capa_plans"),
         ),
+        sa.UniqueConstraint("slug", name=op.f("uq_kb_articles_slug")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_articles")),
     )
     with op.batch_alter_table("kb_articles", schema=None) as batch_op:
