@@ -7,7 +7,7 @@ per change with old and new values, refused UPDATE and DELETE by the database it
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -373,7 +373,7 @@ def test_not_effective_needs_a_reason_and_closures_are_named(field: Engine, plan
 
 def test_a_closed_plan_refuses_changes_until_reopened(field: Engine, plan_id: int) -> None:
     close(field, plan_id, "boss", "override", "discontinued")
-    changes = [
+    changes: list[Callable[[Session], object]] = [
         lambda s: plans.update_plan(s, plan_id=plan_id, changes={"title": "x"}, user_name="eng"),
         lambda s: plans.set_step_field(s, plan_id=plan_id, step="D2", field="what", value="x",
                                        user_name="eng"),

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from qloop.accounts.models import Role
 from qloop.capa import actions as service
 from qloop.capa import claims
-from qloop.capa.api import mail_later
+from qloop.capa.api import Id, mail_later
 from qloop.capa.files import attach_file
 from qloop.capa.models import ActionStatus
 from qloop.core.clock import now
@@ -45,7 +45,7 @@ def actions_page(
 
 @pages.post("/plans/{plan_id}/actions")
 def add_action(
-    plan_id: int, request: Request, tasks: BackgroundTasks, session: SessionDep,
+    plan_id: Id, request: Request, tasks: BackgroundTasks, session: SessionDep,
     user: PageUser, title: Short = "", department: Short = "", owner: Short = "",
     due_date: Short = "", step: Short = "D5", csrf: Csrf = None,
 ) -> Response:  # fmt: skip
@@ -63,7 +63,7 @@ ACTION_FIELDS = ("title", "department", "owner", "due_date", "step", "status", "
 
 @pages.post("/actions/{action_id}")
 async def update_action(
-    action_id: int, request: Request, tasks: BackgroundTasks, session: SessionDep,
+    action_id: Id, request: Request, tasks: BackgroundTasks, session: SessionDep,
     user: PageUser, back: Short = "/actions", csrf: Csrf = None,
 ) -> Response:  # fmt: skip
     """The fields the form sends are changed (an owner's form sends only what an owner may
@@ -80,7 +80,7 @@ async def update_action(
 
 @pages.post("/plans/{plan_id}/files")
 async def upload_file(
-    plan_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+    plan_id: Id, request: Request, session: SessionDep, settings: SettingsDep,
     user: PageUser, file: UploadFile, action_id: Short = "", back: Short = "",
     csrf: Csrf = None,
 ) -> Response:  # fmt: skip
@@ -94,7 +94,7 @@ async def upload_file(
             raise InputError(f"larger than the limit of {limit:,} bytes", file=file.filename)
         return attach_file(session, plan_id=plan_id, name=file.filename or "evidence",
                            data=data, user=user, limit=limit,
-                           action_id=int(action_id) if action_id.isdigit() else None,
+                           action_id=_form_id(action_id, "action_id"),
                            content_type=file.content_type,
                            directory=settings.evidence_dir)  # fmt: skip
 
@@ -103,7 +103,7 @@ async def upload_file(
 
 @pages.post("/plans/{plan_id}/claims")
 def add_claim(
-    plan_id: int, request: Request, session: SessionDep, user: PageUser, supplier: Short = "",
+    plan_id: Id, request: Request, session: SessionDep, user: PageUser, supplier: Short = "",
     lot: Short = "", affected_units: Short = "", failures: Short = "0",
     cost_per_unit: Short = "", currency: Short = "CNY", total_claimed: Short = "",
     note: Long = "", csrf: Csrf = None,
@@ -118,11 +118,20 @@ def add_claim(
 
 @pages.post("/claims/{claim_id}")
 def update_claim(
-    claim_id: int, request: Request, session: SessionDep, user: PageUser, plan_id: Short = "",
+    claim_id: Id, request: Request, session: SessionDep, user: PageUser, plan_id: Short = "",
     status: Short = "", csrf: Csrf = None,
 ) -> Response:  # fmt: skip
-    target = f"/plans/{int(plan_id)}#claims" if plan_id.isdigit() else "/plans"
+    target = f"/plans/{int(plan_id)}#claims" if plan_id.isdecimal() else "/plans"
     changes = {"status": status}
     return form_change(request, session, user, csrf, target,
                        lambda: claims.update_claim(session, claim_id=claim_id, changes=changes,
                                                    user=user))  # fmt: skip
+
+
+def _form_id(raw: str, field: str) -> int | None:
+    """A record's number from a form field ('' for none); refused if it is not one."""
+    if not raw.strip():
+        return None
+    if not raw.strip().isdecimal() or not 1 <= int(raw) <= 2**31 - 1:
+        raise InputError(f"{raw!r} is not a record number", column=field)
+    return int(raw)

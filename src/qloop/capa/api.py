@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 
 from qloop.capa import actions as action_service
 from qloop.capa import claims, plans
@@ -33,6 +33,7 @@ from qloop.web.deps import Engineer, OwnerRole, Reader, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["corrective actions"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+QueryId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
 def mail_later(request: Request, tasks: BackgroundTasks) -> None:
@@ -45,7 +46,7 @@ def mail_later(request: Request, tasks: BackgroundTasks) -> None:
 @router.get("/plans", response_model=list[PlanRead])
 def list_plans(
     session: SessionDep, _u: Reader, status: PlanStatus | None = None,
-    investigation_id: int | None = None,
+    investigation_id: QueryId = None,
 ) -> list[PlanRead]:  # fmt: skip
     """Plans, newest first."""
     found = plans.list_plans(session, status=status, investigation_id=investigation_id)
@@ -121,7 +122,7 @@ def add_action(
 @router.get("/actions", response_model=list[ActionRead])
 def list_actions(
     session: SessionDep, user: OwnerRole, mine: bool = False, overdue: bool = False,
-    plan_id: int | None = None,
+    plan_id: QueryId = None,
 ) -> list[ActionRead]:  # fmt: skip
     """Actions by due date. Owners see only their own; ``mine`` and ``overdue`` filter."""
     today = now().date()

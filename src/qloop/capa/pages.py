@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from qloop.accounts.models import Role
 from qloop.capa import plans
 from qloop.capa.actions import DEPARTMENTS
+from qloop.capa.api import Id
 from qloop.capa.models import ActionStatus, ClaimStatus, Closure, PlanStatus
 from qloop.capa.plan_tools import contain_for_plan, verify_for_plan
 from qloop.capa.plan_view import build_plan_view
@@ -32,7 +33,6 @@ from qloop.web.deps import (
 from qloop.web.form_changes import form_change
 
 pages = APIRouter(include_in_schema=False)
-Id = Annotated[int, Form(ge=1, le=2**31 - 1)]
 Short = Annotated[str, Form(max_length=300)]
 Long = Annotated[str, Form(max_length=5000)]
 Csrf = Annotated[str | None, Form()]
@@ -61,7 +61,7 @@ def create(
 
 
 @pages.get("/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(plan_id: int, request: Request, session: SessionDep, user: PageUser) -> HTMLResponse:
+def plan_page(plan_id: Id, request: Request, session: SessionDep, user: PageUser) -> HTMLResponse:
     """One plan as its 8D, D0 to D8 (JSON: /api/v1/plans/{id})."""
     view = build_plan_view(session, plan_id, now().date())
     context = page_context(
@@ -75,7 +75,7 @@ def plan_page(plan_id: int, request: Request, session: SessionDep, user: PageUse
 
 @pages.post("/plans/{plan_id}")
 def update(
-    plan_id: int, request: Request, session: SessionDep, user: PageUser, title: Short = "",
+    plan_id: Id, request: Request, session: SessionDep, user: PageUser, title: Short = "",
     owner: Short = "", failure_mode: Short = "", product: Short = "", change_date: Short = "",
     csrf: Csrf = None,
 ) -> Response:  # fmt: skip
@@ -94,7 +94,7 @@ def update(
 
 @pages.post("/plans/{plan_id}/steps/{step}/{field}")
 def set_step(
-    plan_id: int, step: str, field: str, request: Request, session: SessionDep,
+    plan_id: Id, step: str, field: str, request: Request, session: SessionDep,
     user: PageUser, value: Long = "", csrf: Csrf = None,
 ) -> Response:  # fmt: skip
     return form_change(request, session, user, csrf, f"/plans/{plan_id}#{step}", lambda: (
@@ -104,7 +104,7 @@ def set_step(
 
 @pages.post("/plans/{plan_id}/close")
 def close(
-    plan_id: int, request: Request, session: SessionDep, user: PageUser, closure: Short = "",
+    plan_id: Id, request: Request, session: SessionDep, user: PageUser, closure: Short = "",
     reason: Long = "", csrf: Csrf = None,
 ) -> Response:  # fmt: skip
     return form_change(request, session, user, csrf, f"/plans/{plan_id}#D8", lambda: (
@@ -114,7 +114,7 @@ def close(
 
 @pages.post("/plans/{plan_id}/reopen")
 def reopen(
-    plan_id: int, request: Request, session: SessionDep, user: PageUser, csrf: Csrf = None
+    plan_id: Id, request: Request, session: SessionDep, user: PageUser, csrf: Csrf = None
 ) -> Response:
     return form_change(
         request,
@@ -128,7 +128,7 @@ def reopen(
 
 @pages.post("/plans/{plan_id}/containment")
 async def contain(
-    plan_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+    plan_id: Id, request: Request, session: SessionDep, settings: SettingsDep,
     user: PageUser, csrf: Csrf = None,
 ) -> Response:  # fmt: skip
     """D3: the units of the product with the given attribute values; counts kept, list
@@ -146,7 +146,7 @@ async def contain(
 
 @pages.post("/plans/{plan_id}/verify")
 def verify(
-    plan_id: int, request: Request, session: SessionDep, user: PageUser,
+    plan_id: Id, request: Request, session: SessionDep, user: PageUser,
     window_days: Annotated[int, Form(ge=1, le=3650)] = 90, cohort: Short = "production",
     as_of: Short = "", csrf: Csrf = None,
 ) -> Response:  # fmt: skip
