@@ -14,7 +14,8 @@ from qloop.capa import actions as service
 from qloop.capa import claims
 from qloop.capa.api import Id, mail_later
 from qloop.capa.files import attach_file
-from qloop.capa.models import ActionStatus
+from qloop.capa.models import ActionStatus, PlanStatus
+from qloop.capa.plans import list_plans
 from qloop.core.clock import now
 from qloop.core.errors import InputError
 from qloop.web.deps import PageUser, SessionDep, SettingsDep, has_role, page_context, render
@@ -36,7 +37,9 @@ def actions_page(
     mine = show == "mine" or not engineer
     found = service.list_actions(session, owner=user.name if mine else None,
                                  overdue_on=today if show == "overdue" else None)  # fmt: skip
+    open_plans = {p.id for p in list_plans(session, status=PlanStatus.OPEN)}
     context = page_context(request, user, actions=found, show="mine" if mine else show,
+                           open_plans=open_plans,
                            overdue={a.id for a in found if service.is_overdue(a, today)},
                            engineer=engineer, states=list(ActionStatus),
                            owner_states=sorted(service.OWNER_STATES))  # fmt: skip

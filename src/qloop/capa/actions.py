@@ -168,6 +168,8 @@ def _next_status(action: Action, raw: Any, user: User) -> Status:
         return new
     if not _is_engineer(user) and new not in OWNER_STATES:
         raise Forbidden("only an engineer verifies or rejects an action")
+    if not _is_engineer(user) and action.status is Status.VERIFIED:
+        raise Forbidden("only an engineer reopens a verified action")
     if new not in NEXT[action.status]:
         allowed = ", ".join(sorted(s.value for s in NEXT[action.status]))
         raise InvalidTransition(f"an action {action.status.value} can go to {allowed}, "

@@ -12,7 +12,7 @@ from qloop.capa.api import Id
 from qloop.capa.files import attach_file, file_content
 from qloop.capa.schemas import FileRead
 from qloop.core.errors import InputError
-from qloop.web.deps import OwnerRole, SessionDep, SettingsDep
+from qloop.web.deps import OwnerRole, Reader, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["corrective actions"])
 
@@ -47,8 +47,9 @@ async def upload(
 
 
 @router.get("/files/{file_id}")
-def download(file_id: Id, session: SessionDep, user: OwnerRole) -> Response:
-    """The file as an attachment (never shown inline: it is user content)."""
+def download(file_id: Id, session: SessionDep, user: Reader) -> Response:
+    """The file as an attachment (never shown inline: it is user content). A plan's files
+    are for everyone who reads the plan; an action's for its owner and engineers."""
     found, data = file_content(session, file_id=file_id, user=user)
     disposition = f"attachment; filename*=UTF-8''{quote(found.name)}"
     return Response(data, media_type="application/octet-stream",
