@@ -22,6 +22,7 @@ from qloop.core.cli_context import CliState, console, err_console
 from qloop.core.settings import get_settings
 from qloop.demo.cli import demo_command
 from qloop.intake.cli import import_command, status_command
+from qloop.kb.cli import kb_app
 from qloop.kpi.cli import kpi_app
 from qloop.rca.cli import profile_command, suspects_command
 from qloop.rca.fmea_cli import fmea_app
@@ -102,6 +103,7 @@ app.command("verify-effect")(verify_effect_command)
 app.command("containment")(containment_command)
 app.command("actions")(actions_command)
 app.add_typer(plan_app, name="plan")
+app.add_typer(kb_app, name="kb")
 app.add_typer(investigation_app, name="investigation")
 app.add_typer(fmea_app, name="fmea")
 app.add_typer(db_app, name="db")

@@ -94,6 +94,16 @@ LABELS = {
     "manufacturing": "Manufacturing",
     "supply_chain": "Supply chain",
     "service": "After-sales service",
+    "kb_failure_case": "Failure case",
+    "kb_repair_sop": "Repair SOP",
+    "kb_faq": "FAQ",
+    "kb_design_lesson": "Design lesson",
+    "kb_draft": "Draft",
+    "kb_published": "Published",
+    "kb_retired": "Retired",
+    "kb_to_draft": "Back to draft",
+    "kb_to_published": "Publish",
+    "kb_to_retired": "Retire",
 }
 
 

@@ -210,8 +210,13 @@ def _case_page(
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
+    from qloop.kb.service import visible_statuses
+    from qloop.kb.similar import suggestions_for_case
+
     context = case_service.case_context(session, case_id)
     assignees = session.scalars(select(User.name).where(User.active).order_by(User.name))
+    suggested = suggestions_for_case(session, context.case.case_id,
+                                     statuses=visible_statuses(user))  # fmt: skip
     return render(
         request,
         "intake/case.html",
@@ -222,6 +227,7 @@ def _case_page(
             unit=context.unit,
             repairs=context.repairs,
             surveys=context.surveys,
+            suggestions=suggested,
             history=context.history,
             duplicates=context.duplicates,
             statuses=list(CaseStatus),

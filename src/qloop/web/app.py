@@ -33,6 +33,9 @@ from qloop.core.settings import Settings, get_settings
 from qloop.intake import api as intake_api
 from qloop.intake import import_pages
 from qloop.intake import pages as intake_pages
+from qloop.kb import api as kb_api
+from qloop.kb import pages as kb_pages
+from qloop.kb import similar_api as kb_similar_api
 from qloop.kpi import api as kpi_api
 from qloop.kpi import chart_pages as kpi_chart_pages
 from qloop.kpi import pages as kpi_pages
@@ -85,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(accounts_api.router)
     app.include_router(accounts_pages.pages)
+    app.include_router(kb_similar_api.router)  # before the cases API: /cases/{id}/similar
+    app.include_router(kb_similar_api.pages)
     app.include_router(intake_pages.pages)
     app.include_router(import_pages.pages)
     app.include_router(intake_api.router)
@@ -100,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(capa_verification_api.router)
     app.include_router(containment_api.router)
     app.include_router(capa_api.router)
+    app.include_router(kb_api.router)
+    app.include_router(kb_pages.pages)
     app.include_router(capa_files_api.router)
     app.include_router(capa_pages.pages)
     app.include_router(capa_action_pages.pages)

@@ -9,7 +9,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-_DOMAINS = ("web", "accounts", "intake", "classify", "taxonomy", "kpi", "alerts", "rca", "capa")
+_DOMAINS = (
+    "web", "accounts", "intake", "classify", "taxonomy", "kpi", "alerts", "rca", "capa", "kb",
+)  # fmt: skip
 
 
 def make_templates() -> Jinja2Templates:

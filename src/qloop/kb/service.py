@@ -1,0 +1,181 @@
+"""Knowledge-base articles: create, edit (every edit a numbered version), publish, retire,
+link language versions; readers below engineer see published articles only. Every save
+re-indexes the article for search in the same transaction."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qloop.accounts.models import Role, User
+from qloop.core.clock import now
+from qloop.core.errors import Forbidden, InputError, NotFound
+from qloop.kb.fields import ArticleInput, snapshot
+from qloop.kb.index import index_article
+from qloop.kb.models import Article, ArticleStatus, ArticleVersion
+
+WRITERS = (Role.ENGINEER, Role.ADMIN)
+
+
+def can_write(user: User | None) -> bool:
+    return user is not None and user.role in WRITERS
+
+
+def visible_statuses(user: User | None) -> tuple[ArticleStatus, ...]:
+    """Engineers see drafts and retired articles too; everyone else published ones."""
+    return tuple(ArticleStatus) if can_write(user) else (ArticleStatus.PUBLISHED,)
+
+
+def create_article(
+    session: Session,
+    *,
+    values: ArticleInput,
+    user_name: str,
+    slug: str | None = None,
+    source_plan_id: int | None = None,
+) -> Article:
+    stamp = now()
+    article = Article(slug=_slug(session, slug), source_plan_id=source_plan_id, version=1,
+                      created_at=stamp, created_by=user_name, updated_at=stamp,
+                      updated_by=user_name, **values.columns())  # fmt: skip
+    if article.owner is None:
+        article.owner = user_name
+    session.add(article)
+    session.flush()
+    _keep_version(session, article, user_name)
+    index_article(session, article)
+    return article
+
+
+def update_article(
+    session: Session, *, article_id: int, values: ArticleInput, user_name: str
+) -> Article:
+    """Save an edit; nothing changed: no new version."""
+    article = require_article(session, article_id)
+    before = snapshot(article)
+    for name, value in values.columns().items():
+        if name == "owner" and value is None:
+            continue
+        setattr(article, name, value)
+    if snapshot(article) == before:
+        return article
+    article.version += 1
+    article.updated_at, article.updated_by = now(), user_name
+    session.flush()
+    _keep_version(session, article, user_name)
+    index_article(session, article)
+    return article
+
+
+def set_status(session: Session, *, article_id: int, status: str, user_name: str) -> Article:
+    article = require_article(session, article_id)
+    try:
+        chosen = ArticleStatus(status)
+    except ValueError:
+        allowed = ", ".join(s.value for s in ArticleStatus)
+        raise InputError(f"status {status!r} is not one of {allowed}", column="status") from None
+    values = ArticleInput.parse(snapshot(article) | {"status": chosen.value})
+    return update_article(session, article_id=article_id, values=values, user_name=user_name)
+
+
+def require_article(session: Session, article_id: int, *, reader: User | None = None) -> Article:
+    """The article; for a reader below engineer only a published one (else not found)."""
+    found = session.get(Article, article_id)
+    if found is None or (reader is not None and found.status not in visible_statuses(reader)):
+        raise NotFound(f"no article {article_id}")
+    return found
+
+
+def list_articles(
+    session: Session,
+    *,
+    reader: User | None,
+    kind: str | None = None,
+    lang: str | None = None,
+    status: str | None = None,
+    product: str | None = None,
+    failure_mode: str | None = None,
+) -> list[Article]:
+    """Articles the reader may see, newest edit first, filtered."""
+    statuses = visible_statuses(reader)
+    if status:
+        statuses = tuple(s for s in statuses if s.value == status)
+    query = select(Article).where(Article.status.in_(statuses))
+    if kind:
+        query = query.where(Article.kind == kind)
+    if lang:
+        query = query.where(Article.lang == lang)
+    found = session.scalars(query.order_by(Article.updated_at.desc(), Article.id.desc()))
+    return [a for a in found if (not product or product in a.products)
+            and (not failure_mode or failure_mode in a.failure_modes)]  # fmt: skip
+
+
+def versions(session: Session, article_id: int) -> list[ArticleVersion]:
+    """Newest first."""
+    require_article(session, article_id)
+    query = select(ArticleVersion).where(ArticleVersion.article_id == article_id)
+    return list(session.scalars(query.order_by(ArticleVersion.number.desc())))
+
+
+def version_diff(session: Session, *, article_id: int, old: int, new: int) -> str:
+    """A unified diff between two versions (fields as ``key: value`` lines, then the body)."""
+    found = {v.number: v for v in versions(session, article_id)}
+    for number in (old, new):
+        if number not in found:
+            raise NotFound(f"article {article_id} has no version {number}")
+    return "".join(difflib.unified_diff(
+        _lines(found[old].snapshot), _lines(found[new].snapshot),
+        fromfile=f"version {old}", tofile=f"version {new}",
+    ))  # fmt: skip
+
+
+def link_translation(session: Session, *, article_id: int, other_id: int, user_name: str) -> None:
+    """Make two articles language versions of each other (one translation group)."""
+    article, other = require_article(session, article_id), require_article(session, other_id)
+    if article.id == other.id:
+        raise InputError("an article is not its own translation", column="translation_of")
+    if article.lang == other.lang:
+        raise InputError(f"both articles are in {article.lang}", column="translation_of")
+    group = other.translation_group or article.translation_group or other.id
+    for item in (article, other):
+        item.translation_group = group
+    session.flush()
+
+
+def translations(session: Session, article: Article) -> list[Article]:
+    if article.translation_group is None:
+        return []
+    query = select(Article).where(Article.translation_group == article.translation_group,
+                                  Article.id != article.id)  # fmt: skip
+    return list(session.scalars(query.order_by(Article.id)))
+
+
+def demand_writer(user: User) -> None:
+    if not can_write(user):
+        raise Forbidden("writing articles needs the engineer role")
+
+
+def _keep_version(session: Session, article: Article, user_name: str) -> None:
+    session.add(ArticleVersion(article_id=article.id, number=article.version,
+                               snapshot=snapshot(article), created_at=now(),
+                               created_by=user_name))  # fmt: skip
+    session.flush()
+
+
+def _slug(session: Session, slug: str | None) -> str | None:
+    if not slug:
+        return None
+    cleaned = slug.strip()[:100]
+    if session.scalar(select(Article.id).where(Article.slug == cleaned)) is not None:
+        raise InputError(f"an article {cleaned!r} exists already", column="id")
+    return cleaned
+
+
+def _lines(values: Mapping[str, Any]) -> list[str]:
+    head = [f"{key}: {values[key]}\n" for key in sorted(values) if key != "body"]
+    body = str(values.get("body") or "")
+    return [*head, "\n", *(line + "\n" for line in body.splitlines())]
