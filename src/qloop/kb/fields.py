@@ -21,8 +21,8 @@ TEXT_LIMIT = 100_000
 SECTION_NAMES: dict[str, tuple[str, ...]] = {
     "symptoms": ("symptoms", "symptom", "症状", "故障现象", "现象"),
     "root_cause": ("root cause", "cause", "根本原因", "根因", "原因"),
-    "fix": ("fix", "solution", "repair", "resolution", "解决方法", "解决方案", "处理方法",
-            "维修方法", "措施"),
+    "fix": ("fix", "solution", "repair", "resolution", "remedy", "解决方法", "解决方案", "解决",
+            "处理方法", "处理", "维修方法", "对策", "措施"),
     "steps": ("steps", "procedure", "步骤", "操作步骤", "维修步骤"),
 }  # fmt: skip
 _HEADING = re.compile(r"^#{2,3}\s+(.+?)\s*#*\s*$", re.MULTILINE)

@@ -1,7 +1,7 @@
 """Suggestions for a case: the most similar past cases and knowledge-base articles.
 
-Cases: candidates are the other cases of the same failure mode or product (the newest
-``CANDIDATES``); each is scored by the cosine of TF-IDF vectors of title and description
+Cases: candidates are the earlier cases of the same failure mode or product (the newest
+``CANDIDATES`` received up to this case); each is scored by the cosine of TF-IDF vectors of title and description
 (the knowledge base's tokenizer: words, codes, Chinese characters and pairs), times
 ``1 + MODE_BOOST`` for the same failure mode and ``1 + PRODUCT_BOOST`` for the same
 product. Articles: :func:`qloop.kb.search.rank_articles` on the same text. Both are then
@@ -120,7 +120,7 @@ def _similar_cases(
         scope.append(owner == product)
     query = (select(Case.case_id, Case.title, Case.description, Case.received_at,
                     Case.failure_mode, owner).outerjoin(unit, unit.serial == Case.serial)
-             .where(Case.id != case.id))  # fmt: skip
+             .where(Case.id != case.id, Case.received_at <= case.received_at))  # fmt: skip
     if scope:
         query = query.where(or_(*scope))
     rows = session.execute(query.order_by(Case.received_at.desc()).limit(CANDIDATES)).all()
