@@ -25,10 +25,13 @@ Planted for later analysis: a swelling PX9 battery cell lot, PX9 screens
 cracking at drops under 1 m on 0.7 mm glass (cut by a change to 1.0 mm glass),
 CNC500 spindle vibration after a bearing supplier change, WM7 door-seal leaks
 from one seal supplier, and WM7 repair times rising over the last months.
+The knowledge base holds the quality team's articles on these problems, in
+English and Chinese: a new case shows them with its similar past cases.
 
 Try next (from the project folder, qloop is .venv/bin/qloop):
   qloop serve            then open http://127.0.0.1:8000/ and log in (make demo does this)
   qloop status --format json
+  qloop kb search 鼓包                        (or "door seal leak", ...)
   qloop import cases demo-data/cases.csv      (a re-import stores nothing twice)
 """
 
@@ -55,6 +58,12 @@ def demo_command(
             f"{result.unchanged} unchanged, {result.rejected} rejected  ({result.file})",
             highlight=False,
         )
+    kb = results.articles
+    console.print(
+        f"articles {kb.created:6} new, {kb.updated} updated, {kb.unchanged} unchanged, "
+        f"{len(kb.rejected)} rejected  (qloop kb search, or /kb)",
+        highlight=False,
+    )
     console.print(f"alerts   {checked.raised:6} raised (see qloop alerts)", highlight=False)
     console.print(NEXT_STEPS, highlight=False)
     console.print(
