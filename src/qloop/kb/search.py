@@ -12,16 +12,24 @@ Lucene does). ``f(t, d)`` is the field-weighted frequency, ``N`` the number of i
 articles, ``avgdl`` their mean length and ``n(t)`` the number of articles holding ``t`` —
 all over the whole index, whatever the filters, so a filter never changes a score.
 
-Three queries a search: N and avgdl (one aggregate), n(t) (one ``GROUP BY term``) and the
-postings of the terms kept, joined to their article for the filters and ``|d|`` (one
-``WHERE term IN (...)``). A term of less than full weight (a Chinese character of a
-longer query, a synonym) held by more than half the articles is skipped: it adds at most
-``w * ln 2`` and has the longest postings. Ties are broken by id, so SQLite and PostgreSQL
-give the same list by construction.
+Queries: N and avgdl (one aggregate), n(t) (one ``GROUP BY term``), then the postings, most
+telling terms first, joined to their article for the filters and ``|d|`` (``WHERE term IN
+(...)``), stopping early by MaxScore (``_top``): the same top list as scoring every
+article, reading far fewer postings. A term of less than full weight (a Chinese character
+of a longer query, a synonym) held by more than half the articles is skipped: it adds at
+most ``w * ln 2``. Ties are broken by id, so SQLite and PostgreSQL give the same list by
+construction. At most ``MAX_SCORED_TERMS`` terms count (those of highest ``w * idf``), and
+``READ_BUDGET`` caps the postings read for every article (see ``_top``).
+
+Latency (``benchmarks/kb_latency.py``): the postings and the article lengths are read
+from the tables themselves; an index on ``kb_index_terms (term, article_id, frequency)``
+and one on ``kb_articles (id, index_length, status, lang)`` would make both index-only
+reads (several times faster on SQLite, which stores a long body before ``index_length``).
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,12 +49,21 @@ COMMON_SHARE = 0.5
 MAX_QUERY_CHARS = 1_000
 MAX_TEXT_CHARS = 5_000  # rank_articles: a case's title, description, ...
 #: at most this many terms are scored, those of highest w(t) * idf(t)
-MAX_SCORED_TERMS = 48
+MAX_SCORED_TERMS = 24
 #: rank_articles: score * (1 + MODE_BOOST) when the article has one of the failure modes
 MODE_BOOST = 0.5
 #: rank_articles: score * (1 + PRODUCT_BOOST) when the article is about one of the products
 PRODUCT_BOOST = 0.25
 PUBLISHED = (ArticleStatus.PUBLISHED,)
+#: MaxScore: the best articles so far that get every term (see _top)
+POOL = 50
+#: postings read for every article at most; the rest of the terms for the pool only
+READ_BUDGET = 4_000
+#: ... and then this many of the best articles so far get the rest of the terms
+FINAL_POOL = 200
+#: MaxScore: terms are read for every article together while their postings are this few
+#: (twice as many at each next read)
+CHEAP_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -93,8 +110,7 @@ def search_articles(
     weights = query_weights(query[:MAX_QUERY_CHARS])
     filters = _filters(session, product=product, failure_mode=failure_mode, lang=lang,
                        statuses=statuses)  # fmt: skip
-    scores = {aid: score for aid, (score, _, _) in _score(session, weights, filters).items()}
-    return _hits(session, _best(scores, limit), weights)
+    return _hits(session, _top(session, weights, filters, limit), weights)
 
 
 def rank_articles(
@@ -118,12 +134,8 @@ def rank_articles(
     filters = _filters(session, lang=lang, statuses=statuses)
     if exclude:
         filters.append(Article.id.not_in(list(exclude)))
-    found = _score(session, weights, filters, modes=boost_failure_modes, products=boost_products)
-    scores = {
-        aid: score * (1.0 + MODE_BOOST * mode_hit) * (1.0 + PRODUCT_BOOST * product_hit)
-        for aid, (score, mode_hit, product_hit) in found.items()
-    }
-    return _hits(session, _best(scores, limit), weights)
+    boosts = _Boosts(tuple(boost_failure_modes), tuple(boost_products))
+    return _hits(session, _top(session, weights, filters, limit, boosts), weights)
 
 
 def _best(scores: Mapping[int, float], limit: int) -> list[tuple[int, float]]:
@@ -160,55 +172,156 @@ def _lists_any(session: Session, column: Any, values: Sequence[str]) -> ColumnEl
     return exists(select(1).select_from(entries).where(entries.c.value.in_(values)))
 
 
-def _score(
+@dataclass(frozen=True)
+class _Boosts:
+    """rank_articles: score * (1 + MODE_BOOST) and * (1 + PRODUCT_BOOST) on a match."""
+
+    modes: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+
+    @property
+    def ceiling(self) -> float:
+        return (1.0 + MODE_BOOST if self.modes else 1.0) * (
+            1.0 + PRODUCT_BOOST if self.products else 1.0
+        )
+
+
+def _top(
     session: Session,
     weights: Mapping[str, float],
     filters: list[ColumnElement[bool]],
-    *,
-    modes: Sequence[str] = (),
-    products: Sequence[str] = (),
-) -> dict[int, tuple[float, int, int]]:
-    """BM25 of every article matching the filters and one term: (score, mode, product)."""
-    if not weights:
-        return {}
-    documents, total = session.execute(
-        select(func.count(), func.coalesce(func.sum(Article.index_length), 0)).where(
-            Article.index_length > 0
-        )
-    ).one()
+    limit: int,
+    boosts: _Boosts = _Boosts(),
+) -> list[tuple[int, float]]:
+    """The ``limit`` best (article id, score) of the articles matching the filters.
+
+    Top-k by MaxScore (Turtle & Flood, 1995): terms are read most telling first (highest
+    ceiling ``w * idf * (k1 + 1)``, which no term's BM25 part reaches); after each read
+    the best ``POOL`` articles so far get their other terms by the primary key, and
+    reading stops once the last of the best ``limit`` scores more than any other article
+    can: the best partial score outside the pool plus the ceilings of the terms not read
+    (times the largest boost). That is exact. One cap keeps a long query of common terms
+    fast on a large index: once ``READ_BUDGET`` postings are read, the remaining terms
+    (the least telling) are scored for the pool only, so an article holding none of the
+    terms read before is left out.
+    """
+    if not weights or limit <= 0:
+        return []
+    stats = select(func.count(), func.coalesce(func.sum(Article.index_length), 0))
+    documents, total = session.execute(stats.where(Article.index_length > 0)).one()
     if not documents:
-        return {}
-    average = total / documents
+        return []
     counts = select(IndexTerm.term, func.count()).where(IndexTerm.term.in_(list(weights)))
     frequency: dict[str, int] = dict(session.execute(counts.group_by(IndexTerm.term)).all())
     kept = _kept_terms(weights, frequency, documents)
-    if not kept:
-        return {}
-    columns: list[Any] = [IndexTerm.article_id, IndexTerm.term, IndexTerm.frequency,
-                          Article.index_length]  # fmt: skip
-    for wanted, column in ((modes, Article.failure_modes), (products, Article.products)):
-        columns.append(_lists_any(session, column, list(wanted)) if wanted else literal(0))
-    rows = session.execute(
-        select(*columns)
-        .join(Article, Article.id == IndexTerm.article_id)
-        .where(IndexTerm.term.in_(kept), *filters)
-    )
-    postings: dict[int, dict[str, int]] = {}
-    extra: dict[int, tuple[int, int, int]] = {}
-    for article_id, term, tf, length, mode_hit, product_hit in rows:
-        postings.setdefault(article_id, {})[term] = tf
-        extra[article_id] = (length, int(bool(mode_hit)), int(bool(product_hit)))
-    scored = {}
-    for article_id, found in postings.items():
-        length, mode_hit, product_hit = extra[article_id]
-        score = 0.0
-        for term in kept:  # a fixed order: the same float sum on every back end
-            if term in found:
-                score += weights[term] * bm25_term(
-                    found[term], frequency[term], length, documents, average
+    factor = {term: weights[term] * idf(frequency[term], documents) for term in kept}
+    ranking = _Ranking(session, filters, boosts, total / documents, factor)
+    order = ranking.order
+    done = read = 0  # order[:done] are read for every article: `read` postings
+    batch_rows = CHEAP_ROWS
+    while done < len(order):
+        if done and read + frequency[order[done]] > READ_BUDGET:
+            return ranking.pool_best(done, max(FINAL_POOL, limit), limit)[0]
+        batch, rows = [order[done]], frequency[order[done]]
+        done += 1
+        while done < len(order) and rows + frequency[order[done]] <= batch_rows:
+            if read + rows + frequency[order[done]] > READ_BUDGET:
+                break
+            batch.append(order[done])
+            rows += frequency[order[done]]
+            done += 1
+        read += rows
+        batch_rows *= 2
+        ranking.read(batch)
+        if done == len(order) or len(ranking.partial) < limit:
+            continue
+        best, outside = ranking.pool_best(done, max(POOL, limit), limit)
+        rest = sum(factor[term] for term in order[done:]) * (K1 + 1.0)
+        if best[-1][1] > (outside + rest) * boosts.ceiling:
+            return best
+    return _best({article_id: ranking.final(article_id) for article_id in ranking.partial}, limit)
+
+
+class _Ranking:
+    """The postings read so far for one query, and the scores they give.
+
+    ``factor[t] = w(t) * idf(t)``; an article's ``norm = k1 * (1 - b + b * |d| / avgdl)``;
+    a term adds ``factor * tf * (k1 + 1) / (tf + norm)``, summed in the fixed ``order``, so
+    a score is the same float on every back end.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        filters: list[ColumnElement[bool]],
+        boosts: _Boosts,
+        average: float,
+        factor: dict[str, float],
+    ) -> None:
+        self.session, self.filters, self.boosts = session, filters, boosts
+        self.average, self.factor = average, factor
+        self.order = sorted(factor, key=lambda term: (-factor[term], term))
+        self.tf: dict[int, dict[str, int]] = {}
+        self.norm: dict[int, float] = {}
+        self.boost: dict[int, float] = {}
+        self.partial: dict[int, float] = {}  # over the terms read for every article
+        self.scores: dict[int, float] = {}  # final, of the articles with every term read
+
+    def score(self, article_id: int, terms: Iterable[str]) -> float:
+        found, norm, factor = self.tf[article_id], self.norm[article_id], self.factor
+        value = 0.0
+        for term in terms:
+            tf = found.get(term)
+            if tf is not None:
+                value += factor[term] * (tf * (K1 + 1.0) / (tf + norm))
+        return value
+
+    def final(self, article_id: int) -> float:
+        return self.score(article_id, self.order) * self.boost[article_id]
+
+    def read(self, terms: list[str]) -> None:
+        """Postings of ``terms`` in every article matching the filters."""
+        columns: list[Any] = [IndexTerm.article_id, IndexTerm.term, IndexTerm.frequency,
+                              Article.index_length]  # fmt: skip
+        for wanted, column in ((self.boosts.modes, Article.failure_modes),
+                               (self.boosts.products, Article.products)):  # fmt: skip
+            columns.append(_lists_any(self.session, column, list(wanted)) if wanted else literal(0))
+        query = (
+            select(*columns)
+            .join(Article, Article.id == IndexTerm.article_id)
+            .where(IndexTerm.term.in_(terms), *self.filters)
+        )
+        touched = set()
+        for article_id, term, tf, length, mode, product in self.session.connection().execute(query):
+            touched.add(article_id)
+            found = self.tf.get(article_id)
+            if found is None:
+                found = self.tf[article_id] = {}
+                self.norm[article_id] = K1 * (1.0 - B + B * length / self.average)
+                self.boost[article_id] = (1.0 + MODE_BOOST if mode else 1.0) * (
+                    1.0 + PRODUCT_BOOST if product else 1.0
                 )
-        scored[article_id] = (score, mode_hit, product_hit)
-    return scored
+            found[term] = tf
+        for article_id in touched:
+            gained = self.score(article_id, terms)
+            self.partial[article_id] = self.partial.get(article_id, 0.0) + gained
+
+    def pool_best(self, done: int, size: int, limit: int) -> tuple[list[tuple[int, float]], float]:
+        """The best ``limit`` of the pool (the ``size`` best partial scores) with every term
+        read, and the best partial score outside the pool."""
+        partial = self.partial
+        ranked = heapq.nsmallest(size + 1, partial, key=lambda a: (-partial[a], a))
+        todo = [article_id for article_id in ranked[:size] if article_id not in self.scores]
+        if todo and done < len(self.order):
+            query = select(IndexTerm.article_id, IndexTerm.term, IndexTerm.frequency).where(
+                IndexTerm.term.in_(self.order[done:]), IndexTerm.article_id.in_(todo)
+            )
+            for article_id, term, tf in self.session.connection().execute(query):
+                self.tf[article_id][term] = tf
+        for article_id in todo:
+            self.scores[article_id] = self.final(article_id)
+        best = _best({article_id: self.scores[article_id] for article_id in ranked[:size]}, limit)
+        return best, partial[ranked[size]] if len(ranked) > size else 0.0
 
 
 def _kept_terms(

@@ -21,6 +21,7 @@ Tokenizer rules (``terms``):
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import unicodedata
@@ -255,6 +256,9 @@ def plain(markdown: str) -> str:
 SNIPPET_SOURCE_LIMIT = 50_000
 _CJK_PAIR = re.compile(rf"[{_CJK}]{{2}}")
 _SPACES = re.compile(r"\s+")
+#: a stretch no term crosses
+_CHUNK = re.compile(r"[\w-]+")
+_CHUNK_TAIL = re.compile(r"[\w-]+\Z")
 
 
 def snippet(text: str, query_terms: Iterable[str], width: int = 160) -> str:
@@ -265,11 +269,19 @@ def snippet(text: str, query_terms: Iterable[str], width: int = 160) -> str:
     ``<mark>…</mark>``, so the result can go into a page as it is. Chinese needs no
     spaces: a query's character pairs are marked and its single characters only where no
     pair of the query is found (``鼓包`` marks ``鼓包``, not every ``包``).
+
+    A stem is the start of its word but for its last letter (``batter`` of
+    ``batteries``), so a regular expression of the terms finds the likely matches in a
+    long text fast; only the window chosen from them is tokenized, to mark exactly.
     """
     text = text[:SNIPPET_SOURCE_LIMIT]
-    marks = _matches(text, set(query_terms))
-    start, end = _window(text, marks, max(width, 20))
-    shown = [(a, b) for a, b, _ in marks if a >= start and b <= end]
+    wanted = set(query_terms)
+    normal, places = _with_places(text)
+    finder = _finder(frozenset(wanted))
+    likely = [] if finder is None else list(finder.finditer(normal))
+    coarse = [(_original(places, m.start()), _original(places, m.end()), m.group()) for m in likely]
+    start, end = _window(text, coarse, max(width, 20))
+    shown = _matches(normal, places, wanted, start, end) if likely else []
     parts = ["…"] if start > 0 else []
     at = start
     for a, b in _merged(shown):
@@ -286,17 +298,39 @@ def _escaped(segment: str) -> str:
     return html.escape(_SPACES.sub(" ", segment), quote=True)
 
 
-def _matches(text: str, wanted: set[str]) -> list[tuple[int, int, str]]:
-    """(start, end, term) in ``text`` of every query term found, in text order."""
-    normal, places = _with_places(text)
-    found = [token for token in tokens(normal) if token.term in wanted]
-    pairs = {t for t in wanted if _CJK_PAIR.fullmatch(t)}
-    paired = {char for pair in pairs for char in pair}
+def _original(places: list[int] | None, at: int) -> int:
+    """Where a place in the normalised text is in the original text."""
+    if places is None:
+        return at
+    return places[at] if at < len(places) else (places[-1] + 1 if places else 0)
+
+
+def _matches(
+    normal: str, places: list[int] | None, wanted: set[str], start: int, end: int
+) -> list[tuple[int, int]]:
+    """(start, end) in the original text of every query term within ``start:end``."""
+    low = start if places is None else bisect.bisect_left(places, start)
+    high = end if places is None else bisect.bisect_left(places, end)
+    head = _CHUNK_TAIL.search(normal, max(0, low - 100), low)
+    low = head.start() if head else low
+    tail = _CHUNK.match(normal, high)
+    high = tail.end() if tail else high
+    found = [t for t in tokens(normal[low:high]) if t.term in wanted]
+    paired = {char for term in wanted if _CJK_PAIR.fullmatch(term) for char in term}
     if any(token.kind is Kind.CJK_PAIR for token in found):
         found = [t for t in found if t.kind is not Kind.CJK_CHAR or t.term not in paired]
-    if places is None:
-        return [(t.start, t.end, t.term) for t in found]
-    return [(places[t.start], places[t.end - 1] + 1, t.term) for t in found]
+    spans = [
+        (_original(places, t.start + low), _original(places, t.end + low - 1) + 1) for t in found
+    ]
+    return [(a, b) for a, b in spans if a >= start and b <= end]
+
+
+@lru_cache(maxsize=256)
+def _finder(wanted: frozenset[str]) -> re.Pattern[str] | None:
+    heads = {term[:-1] if len(term) > 3 and term.isalpha() else term for term in wanted if term}
+    if not heads:
+        return None
+    return re.compile("|".join(re.escape(head) for head in sorted(heads, key=len, reverse=True)))
 
 
 def _with_places(text: str) -> tuple[str, list[int] | None]:
@@ -314,13 +348,25 @@ def _with_places(text: str) -> tuple[str, list[int] | None]:
 
 
 def _window(text: str, marks: list[tuple[int, int, str]], width: int) -> tuple[int, int]:
+    """The window starting a little before a match that holds the most distinct terms
+    (``marks``: start, end and text of each likely match, in order)."""
     if len(text) <= width:
         return 0, len(text)
     best, best_key = 0, (0, 0, 0)
-    for first, _, _ in marks[:300]:
+    inside: dict[str, int] = {}
+    low = high = 0
+    for first, _, _ in marks:
         begin = max(0, min(first - width // 5, len(text) - width))
-        inside = [term for a, b, term in marks if a >= begin and b <= begin + width]
-        key = (len(set(inside)), len(inside), -begin)
+        while high < len(marks) and marks[high][1] <= begin + width:
+            inside[marks[high][2]] = inside.get(marks[high][2], 0) + 1
+            high += 1
+        while low < high and marks[low][0] < begin:
+            term = marks[low][2]
+            inside[term] -= 1
+            if not inside[term]:
+                del inside[term]
+            low += 1
+        key = (len(inside), high - low, -begin)
         if key > best_key:
             best, best_key = begin, key
     return _word_edges(text, best, best + width)
