@@ -21,9 +21,9 @@ TEXT_LIMIT = 100_000
 SECTION_NAMES: dict[str, tuple[str, ...]] = {
     "symptoms": ("symptoms", "symptom", "症状", "故障现象", "现象"),
     "root_cause": ("root cause", "cause", "根本原因", "根因", "原因"),
-    "fix": ("fix", "solution", "repair", "resolution", "remedy", "解决方法", "解决方案", "解决",
-            "处理方法", "处理", "维修方法", "对策", "措施"),
-    "steps": ("steps", "procedure", "步骤", "操作步骤", "维修步骤"),
+    "fix": ("fix", "solution", "repair", "resolution", "remedy", "what to do", "解决方法",
+            "解决方案", "解决", "处理方法", "处理", "维修方法", "对策", "措施"),
+    "steps": ("steps", "procedure", "步骤", "操作步骤", "维修步骤", "处理步骤"),
 }  # fmt: skip
 _HEADING = re.compile(r"^#{2,3}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 #: ``1. x``, ``1) x``, ``- x``, and ``1、x`` (Chinese writes no space after 、)

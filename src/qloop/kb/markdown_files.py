@@ -163,9 +163,13 @@ def export_directory(session: Session, directory: Path) -> int:
     for a in articles:
         if a.translation_group is not None:
             groups.setdefault(a.translation_group, {})[a.id] = slug_of[a.id]
+    used: set[str] = set()  # file names taken, case-folded (for case-blind file systems)
     for a in articles:
         mates = groups.get(a.translation_group, {}) if a.translation_group is not None else {}
         name = re.sub(r"[^\w.-]+", "-", slug_of[a.id]).strip("-") or f"article-{a.id}"
+        if name.casefold() in used:  # "a/b" and "a-b": one file each, not one overwritten
+            name = f"{name}-{a.id}"
+        used.add(name.casefold())
         (directory / f"{name}.md").write_text(article_file(a, {a.id: slug_of[a.id]} | mates),
                                               encoding="utf-8")  # fmt: skip
     return len(articles)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from qloop.accounts.models import Role
@@ -23,6 +23,8 @@ from qloop.web.form_changes import form_change
 
 pages = APIRouter(include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=100)]
+#: a record number every database takes (past 2**63 SQLite cannot even bind it: a 500)
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Field = Annotated[str, Form(max_length=300)]
 Csrf = Annotated[str | None, Form()]
 
@@ -58,7 +60,7 @@ def new_page(request: Request, user: PageUser) -> HTMLResponse:
 
 @pages.get("/kb/{article_id}", response_class=HTMLResponse)
 def article_page(
-    article_id: int, request: Request, session: SessionDep, user: PageUser
+    article_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> HTMLResponse:
     article = service.require_article(session, article_id, reader=user)
     others = service.translations(session, article)
@@ -70,7 +72,7 @@ def article_page(
 
 @pages.get("/kb/{article_id}/edit", response_class=HTMLResponse)
 def edit_page(
-    article_id: int, request: Request, session: SessionDep, user: PageUser
+    article_id: Id, request: Request, session: SessionDep, user: PageUser
 ) -> HTMLResponse:
     demand_role(user, Role.ENGINEER)
     return _editor(request, user, service.require_article(session, article_id))
@@ -78,7 +80,7 @@ def edit_page(
 
 @pages.get("/kb/{article_id}/versions", response_class=HTMLResponse)
 def versions_page(
-    article_id: int, request: Request, session: SessionDep, user: PageUser,
+    article_id: Id, request: Request, session: SessionDep, user: PageUser,
     old: int | None = None, new: int | None = None,
 ) -> HTMLResponse:  # fmt: skip
     """Every version; the difference between two (default: the last two)."""
@@ -110,7 +112,7 @@ async def create(
 
 @pages.post("/kb/{article_id}")
 async def update(
-    article_id: int, request: Request, session: SessionDep, user: PageUser, csrf: Csrf = None
+    article_id: Id, request: Request, session: SessionDep, user: PageUser, csrf: Csrf = None
 ) -> Response:
     form = dict(await request.form())
     return form_change(request, session, user, csrf, f"/kb/{article_id}", lambda: (
@@ -120,7 +122,7 @@ async def update(
 
 @pages.post("/kb/{article_id}/status")
 def set_status(
-    article_id: int, request: Request, session: SessionDep, user: PageUser, status: Field = "",
+    article_id: Id, request: Request, session: SessionDep, user: PageUser, status: Field = "",
     csrf: Csrf = None,
 ) -> Response:  # fmt: skip
     return form_change(request, session, user, csrf, f"/kb/{article_id}", lambda: (
@@ -130,7 +132,7 @@ def set_status(
 
 @pages.post("/plans/{plan_id}/kb-draft")
 def draft(
-    plan_id: int, request: Request, session: SessionDep, user: PageUser, lang: Field = "en",
+    plan_id: Id, request: Request, session: SessionDep, user: PageUser, lang: Field = "en",
     csrf: Csrf = None,
 ) -> Response:  # fmt: skip
     """The closed plan's lesson as a draft article, opened in the editor."""
