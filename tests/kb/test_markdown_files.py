@@ -304,6 +304,25 @@ def test_an_export_imports_into_an_empty_database_as_the_same_articles(
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
 
 
+def test_an_export_imported_back_into_the_same_database_updates_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """An article without a slug is written as ``article-N``; importing that file back takes
+    the name for article N instead of adding a copy."""
+    with session_scope(engine) as session:
+        values = ArticleInput.parse({"title": "Fan noise", "body": "## Fix\nClean it."})
+        number = service.create_article(session, values=values, user_name="eng").id
+        export_directory(session, tmp_path / "out")
+    path = tmp_path / "out" / f"article-{number}.md"
+    path.write_text(path.read_text("utf-8").replace("Clean it.", "Clean the fan."), "utf-8")
+    result = run_import(engine, tmp_path / "out")
+    assert (result.created, result.updated) == (0, 1)
+    with session_scope(engine) as session:
+        stored = session.scalars(select(Article)).all()
+        assert [(a.id, a.slug, a.fix) for a in stored] == [
+            (number, f"article-{number}", "Clean the fan.")]  # fmt: skip
+
+
 def test_slugs_that_make_the_same_file_name_get_one_file_each(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -253,6 +253,21 @@ def test_language_versions_are_linked_in_one_group(session: Session) -> None:
     assert chinese.translation_group == english.id and english.version == 1
 
 
+def test_two_linked_groups_become_one(session: Session) -> None:
+    """Linking an article of one group to an article of another joins the two groups."""
+    first = [make(session, title="Leak"), make(session, title="漏水", lang="zh")]
+    second = [make(session, title="门封漏水", lang="zh"), make(session, title="Door seal leak")]
+    for pair in (first, second):
+        service.link_translation(session, article_id=pair[0].id, other_id=pair[1].id,
+                                 user_name="eng")  # fmt: skip
+    assert first[0].translation_group != second[0].translation_group
+    service.link_translation(session, article_id=first[0].id, other_id=second[0].id,
+                             user_name="eng")  # fmt: skip
+    assert len({a.translation_group for a in (*first, *second)}) == 1
+    assert {a.id for a in service.translations(session, first[0])} == {
+        first[1].id, second[0].id, second[1].id}  # fmt: skip
+
+
 # --- fields -------------------------------------------------------------------------------
 
 

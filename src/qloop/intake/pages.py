@@ -210,13 +210,11 @@ def _case_page(
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    from qloop.kb.service import visible_statuses
     from qloop.kb.similar import suggestions_for_case
 
     context = case_service.case_context(session, case_id)
     assignees = session.scalars(select(User.name).where(User.active).order_by(User.name))
-    suggested = suggestions_for_case(session, context.case.case_id,
-                                     statuses=visible_statuses(user))  # fmt: skip
+    suggested = suggestions_for_case(session, context.case.case_id)  # published articles
     return render(
         request,
         "intake/case.html",

@@ -57,8 +57,12 @@ def read(article_id: Id, session: SessionDep, user: Reader) -> ArticleRead:
 
 @router.put("/kb/{article_id}", response_model=ArticleRead)
 def update(article_id: Id, body: ArticleWrite, session: SessionDep, user: Engineer) -> ArticleRead:
-    """Save an edit as a new version (nothing changed: no new version)."""
-    values = ArticleInput.parse(body.model_dump(exclude={"translation_of"}))
+    """Save an edit as a new version (nothing changed: no new version). A status left out
+    stays as it is: publishing is its own step (``/status``)."""
+    given = body.model_dump(exclude={"translation_of"})
+    if "status" not in body.model_fields_set:
+        given["status"] = service.require_article(session, article_id).status.value
+    values = ArticleInput.parse(given)
     article = service.update_article(session, article_id=article_id, values=values,
                                      user_name=user.name)  # fmt: skip
     return ArticleRead.of(article)

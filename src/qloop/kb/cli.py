@@ -13,6 +13,7 @@ from rich.progress import Progress
 from qloop.core.cli_context import console, err_console, refused, state
 from qloop.core.db import session_scope
 from qloop.core.errors import QloopError
+from qloop.intake.cli import EXIT_REJECTS
 
 kb_app = typer.Typer(help="Knowledge base: articles, search.", no_args_is_help=True)
 
@@ -47,6 +48,7 @@ def import_command(
         err_console.print(f"  {source}: {reason}", highlight=False, markup=False)
     if result.rejects_path is not None:
         console.print(f"rejects: {result.rejects_path}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_REJECTS)  # like qloop import: stored, but not everything
 
 
 @kb_app.command("export")

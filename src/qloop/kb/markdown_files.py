@@ -131,6 +131,11 @@ def _import_file(
                              column="id")  # fmt: skip
         seen[slug] = source
         existing = session.scalar(select(Article).where(Article.slug == slug))
+        exported = re.fullmatch(r"article-(\d{1,9})", slug)
+        if existing is None and exported:  # an export of an article that had no slug
+            found = session.get(Article, int(exported.group(1)))
+            if found is not None and found.slug is None:
+                found.slug, existing = slug, found
     if existing is None:
         article = create_article(session, values=values, user_name=user_name, slug=slug)
         return article, "created", translation_of

@@ -40,7 +40,8 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 
 from qloop.kb.models import Article, ArticleStatus, IndexTerm
-from qloop.kb.text import plain, query_weights, snippet
+from qloop.kb.text import SYNONYM_WEIGHT, plain, query_weights, snippet, terms
+from qloop.taxonomy import service as taxonomy_service
 
 K1 = 1.2
 B = 0.75
@@ -126,11 +127,18 @@ def rank_articles(
 ) -> list[SearchHit]:
     """Articles like any text (a case's title, description and failure mode), best first.
 
-    BM25 of the text's terms (at most ``MAX_SCORED_TERMS``, the most telling), times
+    BM25 of the text's terms (at most ``MAX_SCORED_TERMS``, the most telling) and of the
+    names of ``boost_failure_modes`` in both languages (code and taxonomy names, at
+    ``SYNONYM_WEIGHT``: they find an article of the mode worded otherwise), times
     ``1 + MODE_BOOST`` when the article lists one of ``boost_failure_modes`` and times
     ``1 + PRODUCT_BOOST`` when it lists one of ``boost_products``.
     """
     weights = query_weights(text[:MAX_TEXT_CHARS])
+    if boost_failure_modes:
+        labels = taxonomy_service.category_labels(session)
+        names = [name for mode in boost_failure_modes for name in (mode, *labels.get(mode, ()))]
+        for term in terms(" ".join(name for name in names if name)):
+            weights[term] = max(weights.get(term, 0.0), SYNONYM_WEIGHT)
     filters = _filters(session, lang=lang, statuses=statuses)
     if exclude:
         filters.append(Article.id.not_in(list(exclude)))
@@ -292,7 +300,9 @@ class _Ranking:
             .where(IndexTerm.term.in_(terms), *self.filters)
         )
         touched = set()
-        for article_id, term, tf, length, mode, product in self.session.connection().execute(query):
+        for article_id, term, tf, length, mode, product in (
+            self.session.connection().execute(query).all()
+        ):
             touched.add(article_id)
             found = self.tf.get(article_id)
             if found is None:
@@ -316,7 +326,7 @@ class _Ranking:
             query = select(IndexTerm.article_id, IndexTerm.term, IndexTerm.frequency).where(
                 IndexTerm.term.in_(self.order[done:]), IndexTerm.article_id.in_(todo)
             )
-            for article_id, term, tf in self.session.connection().execute(query):
+            for article_id, term, tf in self.session.connection().execute(query).all():
                 self.tf[article_id][term] = tf
         for article_id in todo:
             self.scores[article_id] = self.final(article_id)

@@ -83,7 +83,8 @@ def set_status(session: Session, *, article_id: int, status: str, user_name: str
 
 
 def require_article(session: Session, article_id: int, *, reader: User | None = None) -> Article:
-    """The article; for a reader below engineer only a published one (else not found)."""
+    """The article; given a ``reader`` below engineer, only a published one (else not found).
+    Without a reader the caller is qloop itself (an import, a save), which sees every one."""
     found = session.get(Article, article_id)
     if found is None or (reader is not None and found.status not in visible_statuses(reader)):
         raise NotFound(f"no article {article_id}")
@@ -141,8 +142,10 @@ def link_translation(session: Session, *, article_id: int, other_id: int, user_n
     if article.lang == other.lang:
         raise InputError(f"both articles are in {article.lang}", column="translation_of")
     group = other.translation_group or article.translation_group or other.id
-    for item in (article, other):
-        item.translation_group = group
+    groups = {g for g in (article.translation_group, other.translation_group) if g is not None}
+    members = list(session.scalars(select(Article).where(Article.translation_group.in_(groups))))
+    for item in {a.id: a for a in (*members, article, other)}.values():
+        item.translation_group = group  # two groups joined become one
     session.flush()
 
 

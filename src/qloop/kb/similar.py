@@ -1,11 +1,12 @@
 """Suggestions for a case: the most similar past cases and knowledge-base articles.
 
 Cases: candidates are the earlier cases of the same failure mode or product (the newest
-``CANDIDATES`` received up to this case); each is scored by the cosine of TF-IDF vectors of title and description
-(the knowledge base's tokenizer: words, codes, Chinese characters and pairs), times
-``1 + MODE_BOOST`` for the same failure mode and ``1 + PRODUCT_BOOST`` for the same
-product. Articles: :func:`qloop.kb.search.rank_articles` on the same text. Both are then
-weighed by what technicians marked helpful (or not) on cases of the same failure mode:
+``CANDIDATES`` received up to this case); each is scored by the cosine of TF-IDF vectors
+of title and description (the knowledge base's tokenizer: words, codes, Chinese
+characters and pairs), times ``1 + MODE_BOOST`` for the same failure mode and
+``1 + PRODUCT_BOOST`` for the same product. Articles (published ones):
+:func:`qloop.kb.search.rank_articles` on the same text. Both are then weighed by
+what technicians marked helpful (or not) on cases of the same failure mode:
 ``1 + FEEDBACK_STEP x net votes``, net clamped to [-2, 4], so a few marks reorder close
 suggestions without burying the text match.
 """

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from qloop.kb.schemas import FeedbackWrite
-from qloop.kb.service import visible_statuses
 from qloop.kb.similar import record_feedback, suggestions_for_case
 from qloop.web.deps import PageUser, Reader, SessionDep
 from qloop.web.form_changes import form_change
@@ -20,8 +19,8 @@ pages = APIRouter(include_in_schema=False)
 
 @router.get("/cases/{case_id:path}/similar", response_model=dict[str, Any])
 def similar(case_id: str, session: SessionDep, user: Reader) -> dict[str, Any]:
-    """The 5 most similar past cases and the 3 best articles, each with a score."""
-    found = suggestions_for_case(session, case_id, statuses=visible_statuses(user))
+    """The 5 most similar past cases and the 3 best published articles, with scores."""
+    found = suggestions_for_case(session, case_id)
     return found.as_json()
 
 
