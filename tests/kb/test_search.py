@@ -281,8 +281,20 @@ def test_rank_articles_for_a_case(corpus: Session) -> None:
     )
     charging = next(h for h in boosted if h.title == "Charging port corrosion")
     assert charging.score == pytest.approx(scores[charging.title] * (1 + PRODUCT_BOOST))
-    assert rank_articles(corpus, "", boost_failure_modes=["battery_swelling"]) == []
+    assert rank_articles(corpus, "") == []
     assert rank_articles(corpus, text, exclude=[top.id])[0].id != top.id
+
+
+def test_rank_articles_finds_the_failure_mode_worded_otherwise(corpus: Session) -> None:
+    """The mode's code and taxonomy names (电池鼓包, Battery swelling) join the text."""
+    hits = rank_articles(corpus, "customer called twice", boost_failure_modes=["battery_swelling"])
+    assert set(titles(hits[:2])) == {
+        "Battery swelling lifts the back cover",
+        "PX9 电池鼓包导致后盖顶起",
+    }
+    assert titles(rank_articles(corpus, "", boost_failure_modes=["water_leak"], lang="zh")) == [
+        "洗衣机门封漏水"
+    ]
 
 
 def test_rank_articles_chinese_case(corpus: Session) -> None:

@@ -12,7 +12,7 @@ Lucene does). ``f(t, d)`` is the field-weighted frequency, ``N`` the number of i
 articles, ``avgdl`` their mean length and ``n(t)`` the number of articles holding ``t`` —
 all over the whole index, whatever the filters, so a filter never changes a score.
 
-Queries: N and avgdl (one aggregate), n(t) (one ``GROUP BY term``), then the postings, most
+Queries: n(t) (one ``GROUP BY term``), N and avgdl (one aggregate), then the postings, most
 telling terms first, joined to their article for the filters and ``|d|`` (``WHERE term IN
 (...)``), stopping early by MaxScore (``_top``): the same top list as scoring every
 article, reading far fewer postings. A term of less than full weight (a Chinese character
@@ -40,7 +40,7 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 
 from qloop.kb.models import Article, ArticleStatus, IndexTerm
-from qloop.kb.text import SYNONYM_WEIGHT, plain, query_weights, snippet, terms
+from qloop.kb.text import SYNONYM_WEIGHT, plain, query_weights, snippet
 from qloop.taxonomy import service as taxonomy_service
 
 K1 = 1.2
@@ -128,8 +128,9 @@ def rank_articles(
     """Articles like any text (a case's title, description and failure mode), best first.
 
     BM25 of the text's terms (at most ``MAX_SCORED_TERMS``, the most telling) and of the
-    names of ``boost_failure_modes`` in both languages (code and taxonomy names, at
-    ``SYNONYM_WEIGHT``: they find an article of the mode worded otherwise), times
+    names of ``boost_failure_modes`` in both languages (code and taxonomy names, weighed
+    as a query times ``SYNONYM_WEIGHT``: they find an article of the mode worded
+    otherwise), times
     ``1 + MODE_BOOST`` when the article lists one of ``boost_failure_modes`` and times
     ``1 + PRODUCT_BOOST`` when it lists one of ``boost_products``.
     """
@@ -137,8 +138,9 @@ def rank_articles(
     if boost_failure_modes:
         labels = taxonomy_service.category_labels(session)
         names = [name for mode in boost_failure_modes for name in (mode, *labels.get(mode, ()))]
-        for term in terms(" ".join(name for name in names if name)):
-            weights[term] = max(weights.get(term, 0.0), SYNONYM_WEIGHT)
+        named = query_weights(" ".join(name for name in names if name))
+        for term, weight in named.items():
+            weights[term] = max(weights.get(term, 0.0), weight * SYNONYM_WEIGHT)
     filters = _filters(session, lang=lang, statuses=statuses)
     if exclude:
         filters.append(Article.id.not_in(list(exclude)))
@@ -215,12 +217,14 @@ def _top(
     """
     if not weights or limit <= 0:
         return []
-    stats = select(func.count(), func.coalesce(func.sum(Article.index_length), 0))
-    documents, total = session.execute(stats.where(Article.index_length > 0)).one()
-    if not documents:
-        return []
     counts = select(IndexTerm.term, func.count()).where(IndexTerm.term.in_(list(weights)))
     frequency: dict[str, int] = dict(session.execute(counts.group_by(IndexTerm.term)).all())
+    if not frequency:
+        return []
+    stats = select(func.count(), func.coalesce(func.sum(Article.index_length), 0))
+    documents, total = session.execute(stats.where(Article.index_length > 0)).one()
+    if not documents or not total:
+        return []
     kept = _kept_terms(weights, frequency, documents)
     factor = {term: weights[term] * idf(frequency[term], documents) for term in kept}
     ranking = _Ranking(session, filters, boosts, total / documents, factor)

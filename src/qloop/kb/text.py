@@ -226,21 +226,26 @@ def synonym_groups() -> tuple[tuple[_Phrase, ...], ...]:
 def synonym_terms(normal: str) -> list[str]:
     """The terms the synonyms of the phrases in normalised query text add."""
     words = [t.term for t in tokens(normal, stop_words=False) if t.kind is Kind.WORD]
+    places: dict[str, list[int]] = {}
+    for at, word in enumerate(words):
+        places.setdefault(word, []).append(at)
     added: dict[str, None] = {}
     for group in synonym_groups():
-        if any(_contains(normal, words, phrase) for phrase in group):
+        if any(_contains(normal, words, places, phrase) for phrase in group):
             for phrase in group:
                 added.update(dict.fromkeys(phrase.terms))
     return list(added)
 
 
-def _contains(normal: str, words: list[str], phrase: _Phrase) -> bool:
+def _contains(normal: str, words: list[str], places: dict[str, list[int]], phrase: _Phrase) -> bool:
     if phrase.cjk:
         return phrase.cjk in normal
-    size = len(phrase.words)
-    if size == 0:
+    if not phrase.words:
         return False
-    return any(tuple(words[at : at + size]) == phrase.words for at in range(len(words) - size + 1))
+    size = len(phrase.words)
+    return any(
+        tuple(words[at : at + size]) == phrase.words for at in places.get(phrase.words[0], ())
+    )
 
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
