@@ -50,6 +50,9 @@ class Base(DeclarativeBase):
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # a REPLACE that overwrites a row fires its DELETE triggers too (the suspects' counts
+    # are marked stale by them, whoever writes)
+    cursor.execute("PRAGMA recursive_triggers=ON")
     cursor.close()
     # SQLite's own lower() folds ASCII only; PostgreSQL's folds every script (É, Д, ...)
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)

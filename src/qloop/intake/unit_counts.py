@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from qloop.intake.models import Unit, UnitCountsState, UnitCountsStatus, UnitValueCount
@@ -64,11 +65,17 @@ _ROWS_PER_STATEMENT = 500
 def population(session: Session, products: tuple[str, ...], *, recount: bool = False) -> Population:
     """Units of ``products`` and units per (attribute, value), from the stored counts
     (new units added, stale counts rebuilt, everything when ``recount``); from a scan
-    of the units when the triggers that guard the counts are missing."""
+    of the units when the triggers that guard the counts are missing, or when the counts
+    cannot be written now (SQLite locked by an import: the answer is then slower, not
+    refused)."""
     if not guards_present(session):
         return scan_population(session, products)
     if recount or counted_through(session) != last_unit_id(session):
-        bring_up_to_date(session, recount=recount)
+        try:
+            with session.begin_nested():  # a savepoint: a refused write leaves nothing behind
+                bring_up_to_date(session, recount=recount)
+        except OperationalError:  # another writer holds the database (an import): a question
+            return scan_population(session, products)  # is answered from the units instead
     return stored_population(session, products)
 
 
