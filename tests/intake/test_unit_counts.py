@@ -291,7 +291,7 @@ def test_a_replace_on_sqlite_changes_the_stamp(counted: Engine, tmp_path: Path) 
     import_units(counted, tmp_path / "u.csv", FIRST)
     add_cases(counted, ["S01"])
     assert_exact(counted)  # S01 counted
-    with counted.begin() as connection:  # deletes S01 (its DELETE trigger fires: recursive_triggers)
+    with counted.begin() as connection:  # replaces S01: its DELETE trigger fires (recursive)
         connection.execute(
             text("INSERT OR REPLACE INTO units (serial, product, attributes) "
                  "VALUES ('S01', 'PX9', '{\"lot\": \"L5\"}')")
