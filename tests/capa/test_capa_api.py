@@ -480,6 +480,40 @@ def test_an_engineer_works_through_the_pages(client: TestClient, paged: Engine) 
     assert not forms(page) & (expected - {f"/actions/{action}", f"/plans/{plan}/files"})
 
 
+@pytest.mark.parametrize(
+    "back",
+    [
+        "https://evil.example/x",
+        "//evil.example/x",
+        "/\\evil.example/x",
+        "/\tevil",
+        "javascript:alert(1)",
+    ],
+)
+def test_an_action_form_never_redirects_off_site(
+    client: TestClient, paged: Engine, back: str
+) -> None:
+    plan, action = make_plan(paged)
+    csrf = logged_in(client, paged, Role.ENGINEER)
+    answer = client.post(f"/actions/{action}", follow_redirects=False,
+                         data={"notes": "n", "back": back, "csrf": csrf})  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == "/actions"
+    sent = client.post(f"/plans/{plan}/files", data={"csrf": csrf, "back": back},
+                       files={"file": ("a.txt", b"a", "text/plain")},
+                       follow_redirects=False)  # fmt: skip
+    assert sent.headers["location"] == f"/plans/{plan}#files"
+
+
+def test_a_refused_form_keeps_the_pages_query(client: TestClient, paged: Engine) -> None:
+    _, action = make_plan(paged)
+    csrf = logged_in(client, paged, Role.ENGINEER)
+    answer = client.post(f"/actions/{action}", follow_redirects=False,
+                         data={"due_date": "soon", "back": "/actions?overdue=1",
+                               "csrf": csrf})  # fmt: skip
+    location = answer.headers["location"]
+    assert location.startswith("/actions?overdue=1&error=") and location.endswith("#")
+
+
 def test_an_admin_is_offered_the_override(client: TestClient, paged: Engine) -> None:
     plan, action = make_plan(paged)
     csrf = logged_in(client, paged, Role.ADMIN)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,26 +20,9 @@ from qloop.web.deps import (
     page_context,
     render,
 )
+from qloop.web.redirects import local_path
 
 router = APIRouter(include_in_schema=False)
-
-
-def _safe_next(target: str) -> str:
-    """Only a path on this site: never an open redirect to another host.
-
-    Browsers read ``/\\host`` as ``//host`` and drop tabs and newlines, so a
-    backslash, a control character or a leading ``//`` refuses the target too.
-    """
-    parts = urlsplit(target)
-    unsafe = (
-        not target.startswith("/")
-        or target.startswith("//")
-        or "\\" in target
-        or any(ord(character) < 0x20 for character in target)
-        or parts.netloc
-        or parts.scheme
-    )
-    return "/" if unsafe else target
 
 
 def _login_page(
@@ -53,7 +35,7 @@ def _login_page(
     status: int = 200,
 ) -> Response:
     token = csrf.new_cookie_token()
-    context = page_context(request, None, name=name, error=error, next=_safe_next(next_path))
+    context = page_context(request, None, name=name, error=error, next=local_path(next_path))
     context["csrf"] = csrf.sign(form_secret(request, session), token)
     page = render(request, "accounts/login.html", context, status)
     page.set_cookie(
@@ -92,7 +74,7 @@ def login(
     _login, token = service.start_session(
         session, user=outcome.user, lifetime=dt.timedelta(hours=hours)
     )
-    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response = RedirectResponse(local_path(next_path), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -148,7 +130,7 @@ def save_language(
 
 
 def _language_response(request: Request, locale: str, next_path: str) -> Response:
-    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response = RedirectResponse(local_path(next_path), status_code=303)
     response.set_cookie(
         LANGUAGE_COOKIE,
         locale,

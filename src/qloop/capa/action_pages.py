@@ -20,6 +20,7 @@ from qloop.core.clock import now
 from qloop.core.errors import InputError
 from qloop.web.deps import PageUser, SessionDep, SettingsDep, has_role, page_context, render
 from qloop.web.form_changes import form_change
+from qloop.web.redirects import local_path
 
 pages = APIRouter(include_in_schema=False)
 Short = Annotated[str, Form(max_length=300)]
@@ -74,7 +75,7 @@ async def update_action(
     form = await request.form()
     changes = {k: str(form[k])[:5000] for k in ACTION_FIELDS if k in form}
     mail_later(request, tasks)
-    target = back if back.startswith("/") and not back.startswith("//") else "/actions"
+    target = local_path(back, "/actions")
     return form_change(request, session, user, csrf, target,
                        lambda: service.update_action(session, action_id=action_id,
                                                      changes=changes, user=user),
@@ -90,7 +91,7 @@ async def upload_file(
     """Attach a file to the plan or one of its actions (owners: to their own actions)."""
     limit = settings.evidence_limit_bytes
     data = await file.read(limit + 1)
-    target = back if back.startswith("/") and not back.startswith("//") else f"/plans/{plan_id}"
+    target = local_path(back, f"/plans/{plan_id}")
 
     def attach() -> object:
         if len(data) > limit:

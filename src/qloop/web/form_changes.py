@@ -35,5 +35,7 @@ def form_change(
         change()
     except QloopError as error:
         session.rollback()
-        return RedirectResponse(f"{page}?error={quote(str(error))}#{anchor}", status_code=303)
+        joiner = "&" if "?" in page else "?"
+        return RedirectResponse(f"{page}{joiner}error={quote(str(error))}#{anchor}",
+                                status_code=303)  # fmt: skip
     return RedirectResponse(target, status_code=303)
