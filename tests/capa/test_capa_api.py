@@ -338,6 +338,7 @@ def test_upload_and_download_evidence(api: Api) -> None:
     disposition = got.headers["content-disposition"]
     assert disposition.startswith("attachment; filename*=UTF-8''")
     assert unquote(disposition.split("''", 1)[1]) == "拆解 报告.pdf"
+    assert got.headers["x-content-type-options"] == "nosniff"
     assert api.send("GET", f"/api/v1/files/{kept['id']}").content == data  # an engineer
     api.problem("GET", f"/api/v1/files/{kept['id']}", role="owner2", status=403)
     api.problem("GET", f"/api/v1/files/{kept['id']}", role="viewer", status=403)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, UploadFile
 from fastapi.responses import Response
@@ -13,6 +12,7 @@ from qloop.capa.files import attach_file, file_content
 from qloop.capa.schemas import FileRead
 from qloop.core.errors import InputError
 from qloop.web.deps import OwnerRole, Reader, SessionDep, SettingsDep
+from qloop.web.downloads import attachment
 
 router = APIRouter(prefix="/api/v1", tags=["corrective actions"])
 
@@ -51,6 +51,4 @@ def download(file_id: Id, session: SessionDep, user: Reader) -> Response:
     """The file as an attachment (never shown inline: it is user content). A plan's files
     are for everyone who reads the plan; an action's for its owner and engineers."""
     found, data = file_content(session, file_id=file_id, user=user)
-    disposition = f"attachment; filename*=UTF-8''{quote(found.name)}"
-    return Response(data, media_type="application/octet-stream",
-                    headers={"Content-Disposition": disposition})  # fmt: skip
+    return attachment(data, found.name)

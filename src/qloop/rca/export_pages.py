@@ -20,6 +20,7 @@ from qloop.rca.report import locale_of, render_investigation_html, render_invest
 from qloop.rca.report_xlsx import render_investigation_xlsx
 from qloop.web.csrf import check_session_form
 from qloop.web.deps import PageUser, SessionDep, demand_role
+from qloop.web.downloads import attachment
 
 pages = APIRouter(include_in_schema=False)
 Lang = Annotated[str, Query(pattern="^(en|zh|zh_CN)$")]
@@ -28,18 +29,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_FMEA_BYTES = 5 * 1024 * 1024
 
 
-def _download(data: bytes | str, media_type: str, name: str) -> Response:
-    disposition = f"attachment; filename*=UTF-8''{quote(name)}"
-    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
-
-
 @pages.get("/investigations/{investigation_id}/export.html", response_class=HTMLResponse)
 def export_html(
     investigation_id: InvestigationId, session: SessionDep, _user: PageUser, lang: Lang = "en"
 ) -> Response:
     dossier = build_dossier(session, investigation_id, locale_of(lang))
     html = render_investigation_html(dossier, lang)
-    return _download(html, "text/html; charset=utf-8", f"investigation-{investigation_id}.html")
+    return attachment(html, f"investigation-{investigation_id}.html", "text/html; charset=utf-8")
 
 
 @pages.get("/investigations/{investigation_id}/export.pdf")
@@ -48,7 +44,7 @@ def export_pdf(
 ) -> Response:
     dossier = build_dossier(session, investigation_id, locale_of(lang))
     pdf = render_investigation_pdf(dossier, lang)
-    return _download(pdf, "application/pdf", f"investigation-{investigation_id}.pdf")
+    return attachment(pdf, f"investigation-{investigation_id}.pdf", "application/pdf")
 
 
 @pages.get("/investigations/{investigation_id}/export.xlsx")
@@ -57,7 +53,7 @@ def export_xlsx(
 ) -> Response:
     dossier = build_dossier(session, investigation_id, locale_of(lang))
     data = render_investigation_xlsx(dossier, lang)
-    return _download(data, XLSX, f"investigation-{investigation_id}.xlsx")
+    return attachment(data, f"investigation-{investigation_id}.xlsx", XLSX)
 
 
 @pages.get("/investigations/{investigation_id}/fmea.xlsx")
@@ -71,7 +67,7 @@ def export_fmea(
                            product=found.product,
                            revision=revisions[0].number if revisions else None,
                            lang="zh" if lang.startswith("zh") else "en")  # fmt: skip
-    return _download(data, XLSX, f"fmea-{investigation_id}.xlsx")
+    return attachment(data, f"fmea-{investigation_id}.xlsx", XLSX)
 
 
 @pages.post("/investigations/{investigation_id}/fmea/import")

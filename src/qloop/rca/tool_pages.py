@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -17,6 +16,7 @@ from qloop.rca import fishbone, five_why, fmea
 from qloop.rca.fmea_fields import COLUMNS, FmeaInput
 from qloop.rca.investigation_api import InvestigationId
 from qloop.web.deps import PageUser, SessionDep
+from qloop.web.downloads import attachment
 from qloop.web.form_changes import form_change
 
 pages = APIRouter(include_in_schema=False)
@@ -99,9 +99,7 @@ def evidence_file(
     """The evidence file, as an attachment (never rendered inline: it is user content)."""
     name, data = five_why.evidence_file(session, investigation_id=investigation_id,
                                         step_id=step_id)  # fmt: skip
-    disposition = f"attachment; filename*=UTF-8''{quote(name)}"
-    return Response(data, media_type="application/octet-stream",
-                    headers={"Content-Disposition": disposition})  # fmt: skip
+    return attachment(data, name)
 
 
 @pages.post(BASE + "/fishbone")
