@@ -49,6 +49,8 @@ B = 0.75
 COMMON_SHARE = 0.5
 MAX_QUERY_CHARS = 1_000
 MAX_TEXT_CHARS = 5_000  # rank_articles: a case's title, description, ...
+#: at most this many terms are looked up, the heaviest and then the first in the text
+MAX_LOOKED_UP = 64
 #: at most this many terms are scored, those of highest w(t) * idf(t)
 MAX_SCORED_TERMS = 24
 #: rank_articles: score * (1 + MODE_BOOST) when the article has one of the failure modes
@@ -111,7 +113,7 @@ def search_articles(
     weights = query_weights(query[:MAX_QUERY_CHARS])
     filters = _filters(session, product=product, failure_mode=failure_mode, lang=lang,
                        statuses=statuses)  # fmt: skip
-    return _hits(session, _top(session, weights, filters, limit), weights)
+    return _hits(session, *_top(session, weights, filters, limit))
 
 
 def rank_articles(
@@ -145,7 +147,7 @@ def rank_articles(
     if exclude:
         filters.append(Article.id.not_in(list(exclude)))
     boosts = _Boosts(tuple(boost_failure_modes), tuple(boost_products))
-    return _hits(session, _top(session, weights, filters, limit, boosts), weights)
+    return _hits(session, *_top(session, weights, filters, limit, boosts))
 
 
 def _best(scores: Mapping[int, float], limit: int) -> list[tuple[int, float]]:
@@ -202,8 +204,9 @@ def _top(
     filters: list[ColumnElement[bool]],
     limit: int,
     boosts: _Boosts = _Boosts(),
-) -> list[tuple[int, float]]:
-    """The ``limit`` best (article id, score) of the articles matching the filters.
+) -> tuple[list[tuple[int, float]], list[str]]:
+    """The ``limit`` best (article id, score) of the articles matching the filters, and
+    the terms scored.
 
     Top-k by MaxScore (Turtle & Flood, 1995): terms are read most telling first (highest
     ceiling ``w * idf * (k1 + 1)``, which no term's BM25 part reaches); after each read
@@ -216,15 +219,16 @@ def _top(
     terms read before is left out.
     """
     if not weights or limit <= 0:
-        return []
-    counts = select(IndexTerm.term, func.count()).where(IndexTerm.term.in_(list(weights)))
+        return [], []
+    asked = list(weights)[:MAX_LOOKED_UP]  # counting postings costs: a long text's first
+    counts = select(IndexTerm.term, func.count()).where(IndexTerm.term.in_(asked))
     frequency: dict[str, int] = dict(session.execute(counts.group_by(IndexTerm.term)).all())
     if not frequency:
-        return []
+        return [], []
     stats = select(func.count(), func.coalesce(func.sum(Article.index_length), 0))
     documents, total = session.execute(stats.where(Article.index_length > 0)).one()
     if not documents or not total:
-        return []
+        return [], []
     kept = _kept_terms(weights, frequency, documents)
     factor = {term: weights[term] * idf(frequency[term], documents) for term in kept}
     ranking = _Ranking(session, filters, boosts, total / documents, factor)
@@ -233,7 +237,7 @@ def _top(
     batch_rows = CHEAP_ROWS
     while done < len(order):
         if done and read + frequency[order[done]] > READ_BUDGET:
-            return ranking.pool_best(done, max(FINAL_POOL, limit), limit)[0]
+            return ranking.pool_best(done, max(FINAL_POOL, limit), limit)[0], order
         batch, rows = [order[done]], frequency[order[done]]
         done += 1
         while done < len(order) and rows + frequency[order[done]] <= batch_rows:
@@ -250,8 +254,10 @@ def _top(
         best, outside = ranking.pool_best(done, max(POOL, limit), limit)
         rest = sum(factor[term] for term in order[done:]) * (K1 + 1.0)
         if best[-1][1] > (outside + rest) * boosts.ceiling:
-            return best
-    return _best({article_id: ranking.final(article_id) for article_id in ranking.partial}, limit)
+            return best, order
+    ranking.read_boosts([a for a in ranking.partial if a not in ranking.scores])
+    every = {article_id: ranking.final(article_id) for article_id in ranking.partial}
+    return _best(every, limit), order
 
 
 class _Ranking:
@@ -289,32 +295,23 @@ class _Ranking:
         return value
 
     def final(self, article_id: int) -> float:
-        return self.score(article_id, self.order) * self.boost[article_id]
+        """The score with every term (read before) and the boost (read before)."""
+        return self.score(article_id, self.order) * self.boost.get(article_id, 1.0)
 
     def read(self, terms: list[str]) -> None:
         """Postings of ``terms`` in every article matching the filters."""
-        columns: list[Any] = [IndexTerm.article_id, IndexTerm.term, IndexTerm.frequency,
-                              Article.index_length]  # fmt: skip
-        for wanted, column in ((self.boosts.modes, Article.failure_modes),
-                               (self.boosts.products, Article.products)):  # fmt: skip
-            columns.append(_lists_any(self.session, column, list(wanted)) if wanted else literal(0))
         query = (
-            select(*columns)
+            select(IndexTerm.article_id, IndexTerm.term, IndexTerm.frequency, Article.index_length)
             .join(Article, Article.id == IndexTerm.article_id)
             .where(IndexTerm.term.in_(terms), *self.filters)
         )
         touched = set()
-        for article_id, term, tf, length, mode, product in (
-            self.session.connection().execute(query).all()
-        ):
+        for article_id, term, tf, length in self.session.connection().execute(query).all():
             touched.add(article_id)
             found = self.tf.get(article_id)
             if found is None:
                 found = self.tf[article_id] = {}
                 self.norm[article_id] = K1 * (1.0 - B + B * length / self.average)
-                self.boost[article_id] = (1.0 + MODE_BOOST if mode else 1.0) * (
-                    1.0 + PRODUCT_BOOST if product else 1.0
-                )
             found[term] = tf
         for article_id in touched:
             gained = self.score(article_id, terms)
@@ -332,10 +329,30 @@ class _Ranking:
             )
             for article_id, term, tf in self.session.connection().execute(query).all():
                 self.tf[article_id][term] = tf
+        self.read_boosts(todo)
         for article_id in todo:
             self.scores[article_id] = self.final(article_id)
         best = _best({article_id: self.scores[article_id] for article_id in ranked[:size]}, limit)
         return best, partial[ranked[size]] if len(ranked) > size else 0.0
+
+    def read_boosts(self, ids: list[int]) -> None:
+        """rank_articles: which of these articles list a boosted failure mode or product
+        (read for the articles about to get a final score only: a JSON test per row)."""
+        modes, products = self.boosts.modes, self.boosts.products
+        if not ids or not (modes or products):
+            return
+        session = self.session
+        columns: list[Any] = [
+            _lists_any(session, Article.failure_modes, list(modes)) if modes else literal(0),
+            _lists_any(session, Article.products, list(products)) if products else literal(0),
+        ]
+        for start in range(0, len(ids), 5_000):
+            chunk = ids[start : start + 5_000]
+            query = select(Article.id, *columns).where(Article.id.in_(chunk))
+            for article_id, mode, product in session.connection().execute(query).all():
+                self.boost[article_id] = (1.0 + MODE_BOOST if mode else 1.0) * (
+                    1.0 + PRODUCT_BOOST if product else 1.0
+                )
 
 
 def _kept_terms(
@@ -350,12 +367,9 @@ def _kept_terms(
     return sorted(ranked[:MAX_SCORED_TERMS])
 
 
-def _hits(
-    session: Session, best: list[tuple[int, float]], weights: Iterable[str]
-) -> list[SearchHit]:
+def _hits(session: Session, best: list[tuple[int, float]], wanted: list[str]) -> list[SearchHit]:
     if not best:
         return []
-    wanted = list(weights)
     articles = {
         article.id: article
         for article in session.scalars(select(Article).where(Article.id.in_([i for i, _ in best])))

@@ -180,7 +180,7 @@ def terms(text: str) -> list[str]:
 
 
 def query_weights(text: str) -> dict[str, float]:
-    """The terms of a query with their weights, highest first then alphabetical.
+    """The terms of a query with their weights, highest first, then in text order.
 
     A term of the query weighs 1; a CJK character whose run also gives pairs weighs
     ``UNIGRAM_WEIGHT`` (the pairs carry the ranking, the characters the recall); a term
@@ -195,7 +195,7 @@ def query_weights(text: str) -> dict[str, float]:
     if weights:
         for term in synonym_terms(normal):
             weights[term] = max(SYNONYM_WEIGHT, weights.get(term, 0.0))
-    return dict(sorted(weights.items(), key=lambda item: (-item[1], item[0])))
+    return dict(sorted(weights.items(), key=lambda item: -item[1]))
 
 
 @dataclass(frozen=True)
