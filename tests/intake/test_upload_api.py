@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from fastapi.testclient import TestClient
 
 CSV = "serial,product,ship_date\nSN1,PX9,2026-05-01\nSN2,PX9,someday\n,PX9,\n"
@@ -108,3 +109,32 @@ def test_uploads_are_refused_before_their_body_is_read(
         "/imports", content=body, headers={"Content-Type": "multipart/form-data; boundary=x"}
     )
     assert page.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "role", "limit"),
+    [
+        ("/plans/7/files", "viewer", "evidence"),
+        ("/api/v1/plans/7/files", "viewer", "evidence"),
+        ("/investigations/3/five-why", "owner", 5 * 1024 * 1024),
+        ("/investigations/3/five-why/12", "owner", 5 * 1024 * 1024),
+        ("/investigations/3/fmea/import", "owner", 5 * 1024 * 1024),
+    ],
+)
+def test_evidence_uploads_are_gated_before_their_body_is_read(
+    client: TestClient, tokens: dict[str, str], path: str, role: str, limit: int | str
+) -> None:
+    """A file upload with an id in its path is judged by its headers like an import: too
+    large (413), anonymous (401) or a role below the form's (403) before a byte is read."""
+    size = (
+        client.app.state.settings.evidence_limit_bytes + 64 * 1024  # type: ignore[attr-defined]
+        if limit == "evidence"
+        else limit
+    )
+    headers = {"Content-Type": "multipart/form-data; boundary=x"}
+    too_big = client.post(path, content=b"x", headers=headers | {"Content-Length": str(size + 1)})
+    assert too_big.status_code == 413
+    anonymous = client.post(path, content=b"x", headers=headers | {"Content-Length": "1"})
+    assert anonymous.status_code == 401
+    below = {"Authorization": f"Bearer {tokens[role]}", "Content-Length": "1"}
+    assert client.post(path, content=b"x", headers=headers | below).status_code == 403

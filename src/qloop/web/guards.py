@@ -7,6 +7,7 @@ the other. It is refused for every request, as a 400 with a problem body.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -36,21 +37,28 @@ class RefuseNulCharacters:
 
 
 #: requests whose body is judged by its headers alone, before it is read:
-#: (method, path, path is a prefix, least role, byte limit; None = the upload setting)
-GATED: tuple[tuple[str, str, bool, str, int | None], ...] = (
-    ("POST", "/api/v1/imports/", True, "engineer", None),
-    ("POST", "/imports", False, "engineer", None),
-    ("POST", "/taxonomy/import", False, "admin", 2 * 1024 * 1024),
-    ("PUT", "/api/v1/taxonomy", False, "admin", 2 * 1024 * 1024),
-    ("POST", "/api/v1/classify", False, "viewer", 20 * 1024 * 1024),
+#: (method, path pattern, least role, byte limit: a number, or a setting's and the room a
+#: form adds around the file it carries: boundaries, headers, other fields)
+Limit = int | tuple[str, int]
+FORM_ROOM = 64 * 1024
+GATED: tuple[tuple[str, re.Pattern[str], str, Limit], ...] = tuple(
+    (method, re.compile(pattern), role, limit)
+    for method, pattern, role, limit in (
+        ("POST", r"/api/v1/imports/.*", "engineer", ("upload_limit_bytes", 0)),
+        ("POST", r"/imports", "engineer", ("upload_limit_bytes", 0)),
+        ("POST", r"/taxonomy/import", "admin", 2 * 1024 * 1024),
+        ("PUT", r"/api/v1/taxonomy", "admin", 2 * 1024 * 1024),
+        ("POST", r"/api/v1/classify", "viewer", 20 * 1024 * 1024),
+        ("POST", r"(/api/v1)?/plans/\d+/files", "owner", ("evidence_limit_bytes", FORM_ROOM)),
+        ("POST", r"/investigations/\d+/five-why(/\d+)?", "engineer", 5 * 1024 * 1024),
+        ("POST", r"/investigations/\d+/fmea/import", "engineer", 5 * 1024 * 1024),
+    )
 )
 
 
-def _gate(method: str, path: str) -> tuple[str, int | None] | None:
-    for gated_method, gated_path, prefix, role, limit in GATED:
-        if method == gated_method and (
-            path.startswith(gated_path) if prefix else path == gated_path
-        ):
+def _gate(method: str, path: str) -> tuple[str, Limit] | None:
+    for gated_method, pattern, role, limit in GATED:
+        if method == gated_method and pattern.fullmatch(path):
             return role, limit
     return None
 
@@ -77,7 +85,7 @@ class UploadGate:
                 return
         await self.app(scope, receive, send)
 
-    def _refusal(self, scope: Scope, role_name: str, own_limit: int | None) -> Any:
+    def _refusal(self, scope: Scope, role_name: str, own_limit: Limit) -> Any:
         from starlette.requests import Request
 
         from qloop.accounts import service as accounts
@@ -86,7 +94,11 @@ class UploadGate:
         from qloop.web.deps import SESSION_COOKIE, has_role
 
         request = Request(scope)
-        limit: int = own_limit or request.app.state.settings.upload_limit_bytes
+        if isinstance(own_limit, int):
+            limit = own_limit
+        else:
+            setting, room = own_limit
+            limit = int(getattr(request.app.state.settings, setting)) + room
         declared = request.headers.get("content-length", "")
         if not declared.isdigit():
             return problem(411, "send the upload with a Content-Length")
