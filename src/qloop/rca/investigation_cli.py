@@ -140,9 +140,7 @@ def export_command(
     ctx: typer.Context,
     investigation_id: Annotated[int, typer.Argument(help="The investigation's number.")],
     out: Annotated[Path, typer.Option(help="The file to write.")],
-    output: Annotated[
-        Format, typer.Option("--format", help="html, pdf or xlsx.")
-    ] = Format.pdf,
+    output: Annotated[Format, typer.Option("--format", help="html, pdf or xlsx.")] = Format.pdf,
     lang: Annotated[Language, typer.Option(help="en or zh.")] = Language.en,
 ) -> None:
     """The whole investigation as a document: suspects, time in service, 5-Why, fishbone, FMEA."""
