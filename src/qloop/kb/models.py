@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -42,6 +43,9 @@ class Article(Base):
     article in other languages (the id of the first of them)."""
 
     __tablename__ = "kb_articles"
+    #: BM25's lengths and the status/language filters read from the index, never from the
+    #: rows with their long bodies
+    __table_args__ = (Index("ix_kb_articles_scoring", "id", "index_length", "status", "lang"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: a stable name for Markdown files (``id`` in their front matter): re-importing a file
@@ -113,11 +117,13 @@ class IndexTerm(Base):
     the inverted index BM25 ranks from, the same on every back end."""
 
     __tablename__ = "kb_index_terms"
+    #: postings read from the index alone: a query's terms, their articles and frequencies
+    __table_args__ = (Index("ix_kb_index_terms_term_postings", "term", "article_id", "frequency"),)
 
     article_id: Mapped[int] = mapped_column(
         ForeignKey("kb_articles.id", ondelete="CASCADE"), primary_key=True
     )
-    term: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
     frequency: Mapped[int] = mapped_column(Integer)
 
 

@@ -117,6 +117,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("kb_articles", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_kb_articles_scoring", ["id", "index_length", "status", "lang"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_kb_articles_translation_group"), ["translation_group"], unique=False
         )
 
@@ -185,12 +188,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("article_id", "term", name=op.f("pk_kb_index_terms")),
     )
     with op.batch_alter_table("kb_index_terms", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_kb_index_terms_term"), ["term"], unique=False)
+        batch_op.create_index(
+            "ix_kb_index_terms_term_postings", ["term", "article_id", "frequency"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("kb_index_terms", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_kb_index_terms_term"))
+        batch_op.drop_index("ix_kb_index_terms_term_postings")
 
     op.drop_table("kb_index_terms")
     with op.batch_alter_table("kb_article_versions", schema=None) as batch_op:
@@ -203,6 +208,7 @@ def downgrade() -> None:
     op.drop_table("kb_article_files")
     with op.batch_alter_table("kb_articles", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_kb_articles_translation_group"))
+        batch_op.drop_index("ix_kb_articles_scoring")
 
     op.drop_table("kb_articles")
     with op.batch_alter_table("kb_feedback", schema=None) as batch_op:
