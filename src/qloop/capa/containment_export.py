@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from qloop.capa.containment import NO_REGION, AffectedUnit, Containment
 from qloop.core.clock import now
 from qloop.core.errors import InputError
+from qloop.reports.xlsx import cell_value, keep_as_text
 
 #: the table's fixed columns: (field, English, Chinese, width)
 COLUMNS: tuple[tuple[str, str, str, int], ...] = (
@@ -191,11 +192,8 @@ def _value(sheet: Any, value: Any) -> Any:
 
 def _cell(sheet: Any, value: Any, *, bold: bool = False, fill: bool = False) -> WriteOnlyCell:
     """A cell whose text cannot break the file or run as a formula; dates as dates."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = WriteOnlyCell(sheet, value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
+    cell = WriteOnlyCell(sheet, cell_value(value))
+    keep_as_text(cell)
     if isinstance(value, dt.datetime):
         cell.number_format = "yyyy-mm-dd hh:mm"
     elif isinstance(value, dt.date):

@@ -20,7 +20,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
@@ -30,6 +29,7 @@ from qloop.core.clock import now
 from qloop.core.errors import InputError
 from qloop.rca.fmea import MAX_ROWS, FmeaLine
 from qloop.rca.fmea_fields import COLUMNS, RATINGS, REQUIRED, FmeaInput
+from qloop.reports.xlsx import put_cell
 
 #: the header block's labels: (English, Chinese)
 BLOCK = {
@@ -105,7 +105,7 @@ def write_fmea_xlsx(
              ("date", now().date()))  # fmt: skip
     for number, (key, value) in enumerate(block, start=2):
         sheet.cell(number, 1, BLOCK[key][zh]).font = Font(bold=True)
-        _put(sheet.cell(number, 2), value)
+        put_cell(sheet.cell(number, 2), value)
         sheet.merge_cells(start_row=number, start_column=2, end_row=number, end_column=6)
     sheet["B5"].number_format = "yyyy-mm-dd"
     sheet["B5"].alignment = Alignment(horizontal="left")
@@ -120,7 +120,7 @@ def write_fmea_xlsx(
         values = FmeaInput.of_row(line.row).columns() | {"rpn": line.rpn, "ap": line.priority}
         for column, field in enumerate(LAYOUT, start=1):
             cell = sheet.cell(number, column)
-            _put(cell, values[field].value if field == "ap" else values[field])
+            put_cell(cell, values[field].value if field == "ap" else values[field])
             cell.alignment = wrap
             if field == "due_date":
                 cell.number_format = "yyyy-mm-dd"
@@ -136,13 +136,6 @@ def write_fmea_xlsx(
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _put(cell: Any, value: Any) -> None:
-    """Text a worksheet cannot hold is cleaned; text that looks like a formula stays text."""
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
 
 
 def _validate_ratings(sheet: Any, zh: int) -> None:

@@ -20,13 +20,28 @@ HEADER_FILL = PatternFill("solid", fgColor="EEF3F8")
 PERCENT = "0.0%"
 
 
+def cell_value(value: Any) -> Any:
+    """A value as a worksheet can hold it: text without the characters XLSX forbids."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def keep_as_text(cell: Any) -> None:
+    """Text that looks like a formula (a product called ``=HYPERLINK(...)``) stays text."""
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"
+
+
+def put_cell(cell: Any, value: Any) -> None:
+    """Write a value into a cell: cleaned, and never run as a formula."""
+    cell.value = cell_value(value)
+    keep_as_text(cell)
+
+
 def append_row(sheet: Any, values: list[Any]) -> None:
-    """A row of the report: text a worksheet cannot hold is cleaned, and text that looks
-    like a formula (a product called ``=HYPERLINK(...)``) stays text, never a formula."""
-    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    """A row of the report, each value as :func:`put_cell` writes it."""
+    sheet.append([cell_value(v) for v in values])
     for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"
+        keep_as_text(cell)
 
 
 def append_header(sheet: Any, values: list[str]) -> None:
