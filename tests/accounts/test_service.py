@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from qloop.accounts import service
-from qloop.accounts.models import ApiToken, Role, User
+from qloop.accounts.models import ApiToken, LoginSession, Role, User
 from qloop.core.db import session_scope
 from qloop.core.errors import InputError, InvalidTransition, NotFound
 
@@ -78,6 +78,21 @@ def test_sessions_expire_and_end(engine: Engine) -> None:
         service.end_session(session, token)
     with session_scope(engine) as session:
         assert service.session_user(session, token, at=T0) is None
+
+
+def test_a_login_sweeps_away_expired_sessions(engine: Engine) -> None:
+    add(engine)
+    hour = dt.timedelta(hours=1)
+    with session_scope(engine) as session:
+        user = service.require_user(session, "li.wei")
+        _, old = service.start_session(session, user=user, lifetime=hour, at=T0)
+        _, alive = service.start_session(session, user=user, lifetime=10 * hour, at=T0)
+    with session_scope(engine) as session:
+        user = service.require_user(session, "li.wei")
+        service.start_session(session, user=user, lifetime=hour, at=T0 + hour)  # old expires now
+    with Session(engine) as session:
+        kept = set(session.scalars(select(LoginSession.token_hash)))
+    assert service.digest(old) not in kept and service.digest(alive) in kept and len(kept) == 2
 
 
 def test_tokens_are_hashed_and_revocable(engine: Engine) -> None:

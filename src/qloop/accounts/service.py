@@ -169,8 +169,12 @@ def _dummy_hash() -> str:
 def start_session(
     session: Session, *, user: User, lifetime: dt.timedelta, at: dt.datetime | None = None
 ) -> tuple[LoginSession, str]:
-    """A new login session; returns it and the token for the cookie (stored only hashed)."""
+    """A new login session; returns it and the token for the cookie (stored only hashed).
+
+    Sessions past their expiry (anybody's) are deleted here: nothing else ends a session
+    its user never logs out of, and a login is rare enough to pay for the sweep."""
     at = at or now()
+    session.execute(delete(LoginSession).where(LoginSession.expires_at <= at))
     token = secrets.token_urlsafe(32)
     login = LoginSession(
         user_id=user.id,
