@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import false, select
 from sqlalchemy.engine import Engine
 
 from qloop.accounts import service as accounts
 from qloop.core.db import session_scope
+from qloop.intake import case_service
+from qloop.intake.models import Case
 
 
 def make(client: TestClient, headers: dict[str, str], case_id: str, **fields: str) -> None:
@@ -112,3 +118,29 @@ def test_long_or_odd_upload_names_are_cleaned_before_importing(
     assert response.status_code == 201, response.text
     kept = response.json()["file"]
     assert len(kept) <= 200 and kept.endswith(".csv") and "\x00" not in kept
+
+
+def test_two_creates_of_one_case_at_once_are_a_conflict_not_a_500(
+    client: TestClient, tokens: dict[str, str], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service checks that a case id is new before it writes; when another request
+    stores the same id between that check and the commit, the database's unique constraint
+    refuses the row. Replayed here by making the check miss what the first request stored."""
+    headers = {"Authorization": f"Bearer {tokens['engineer']}"}
+    make(client, headers, "RACE-1")
+    real_select = case_service.select
+
+    def unseen(*columns: Any) -> Any:
+        query = real_select(*columns)
+        return query.where(false()) if columns == (Case.id,) else query
+
+    monkeypatch.setattr(case_service, "select", unseen)
+    body = {"case_id": "RACE-1", "received_at": "2026-05-01 10:00", "channel": "app",
+            "description": "the same case from a second client"}  # fmt: skip
+    second = client.post("/api/v1/cases", headers=headers, json=body)
+    assert second.status_code == 409, second.text
+    assert second.headers["content-type"] == "application/problem+json"
+    assert "reload and try again" in second.json()["detail"]
+    with session_scope(engine) as session:
+        descriptions = session.scalars(select(Case.description).where(Case.case_id == "RACE-1"))
+        assert list(descriptions) == ["x"]

@@ -6,15 +6,18 @@ codes, so no endpoint repeats a 404 block.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from qloop.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 
+log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 TITLES = {
     400: "Bad request",
@@ -83,3 +86,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidTransition)
     async def conflict(_request: Request, error: InvalidTransition) -> JSONResponse:
         return problem(409, str(error))
+
+    @app.exception_handler(IntegrityError)
+    async def collision(request: Request, error: IntegrityError) -> JSONResponse:
+        """Services check uniqueness before they write, so a constraint that still refuses
+        a row means another request stored the same thing in between (two clients creating
+        one case id at once): the loser is told to reload, not given a 500."""
+        log.warning("%s %s refused by the database: %s", request.method, request.url.path,
+                    str(error.orig).splitlines()[0] if error.orig else error)  # fmt: skip
+        return problem(409, "another change stored the same record at the same time; "
+                            "nothing was saved: reload and try again")  # fmt: skip
