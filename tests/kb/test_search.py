@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from qloop.core.db import session_scope
-from qloop.kb import search
+from qloop.kb import maxscore
 from qloop.kb.index import index_article, reindex_all, remove_from_index
 from qloop.kb.models import Article, ArticleKind, ArticleStatus, IndexTerm
 from qloop.kb.search import MODE_BOOST, PRODUCT_BOOST, rank_articles, search_articles
@@ -351,10 +351,10 @@ def test_maxscore_gives_the_list_of_scoring_every_article(
 ) -> None:
     """A pool of 2 and one term per read make MaxScore stop early as often as it can;
     a pool holding every article never stops early (every term read for every article)."""
-    monkeypatch.setattr(search, "POOL", 10**6)
+    monkeypatch.setattr(maxscore, "POOL", 10**6)
     every = {q: [(h.id, h.score) for h in search_articles(random_corpus, q)] for q in QUERIES}
-    monkeypatch.setattr(search, "POOL", 2)
-    monkeypatch.setattr(search, "CHEAP_ROWS", 1)
+    monkeypatch.setattr(maxscore, "POOL", 2)
+    monkeypatch.setattr(maxscore, "CHEAP_ROWS", 1)
     for query in QUERIES:
         assert [(h.id, h.score) for h in search_articles(random_corpus, query)] == every[query]
         assert every[query]
@@ -364,8 +364,8 @@ def test_read_budget_scores_the_rest_for_the_best_so_far(
     random_corpus: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     full = search_articles(random_corpus, "battery swelling noise", limit=3)
-    monkeypatch.setattr(search, "READ_BUDGET", 1)
-    monkeypatch.setattr(search, "FINAL_POOL", 5)
+    monkeypatch.setattr(maxscore, "READ_BUDGET", 1)
+    monkeypatch.setattr(maxscore, "FINAL_POOL", 5)
     capped = search_articles(random_corpus, "battery swelling noise", limit=3)
     assert len(capped) == 3
     assert all(h.score <= full[0].score for h in capped)

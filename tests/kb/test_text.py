@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from qloop.kb.snippets import snippet
 from qloop.kb.text import (
     MAX_TERM_LENGTH,
     SYNONYM_WEIGHT,
     UNIGRAM_WEIGHT,
     plain,
     query_weights,
-    snippet,
     stem,
     terms,
 )
