@@ -116,6 +116,8 @@ def test_uploads_are_refused_before_their_body_is_read(
     [
         ("/plans/7/files", "viewer", "evidence"),
         ("/api/v1/plans/7/files", "viewer", "evidence"),
+        ("/kb/4/files", "owner", "evidence"),
+        ("/api/v1/kb/4/files", "owner", "evidence"),
         ("/investigations/3/five-why", "owner", 5 * 1024 * 1024),
         ("/investigations/3/five-why/12", "owner", 5 * 1024 * 1024),
         ("/investigations/3/fmea/import", "owner", 5 * 1024 * 1024),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -22,36 +21,24 @@ from qloop.accounts.models import Role
 from qloop.cli import app
 from qloop.core.db import session_scope
 from qloop.kb.models import Article
+from tests.api_client import ApiClient
 from tests.capa.test_plans import open_plan
 from tests.kb.test_service import BODY, close_a_plan
 from tests.web.test_pages import logged_in
 
 runner = CliRunner()
 READ_KEYS = {"id", "slug", "title", "kind", "lang", "status", "products", "failure_modes",
-             "tags", "symptoms", "root_cause", "fix", "steps", "body", "owner", "version",
-             "translation_group", "source_plan_id", "updated_at", "updated_by"}  # fmt: skip
+             "tags", "attachments", "symptoms", "root_cause", "fix", "steps", "body", "owner",
+             "version", "translation_group", "source_plan_id", "updated_at",
+             "updated_by"}  # fmt: skip
 HIT_KEYS = {"id", "title", "lang", "score", "snippet"}
 HOSTILE = ['"', "*", "NEAR(", "' OR 1=1 --", "%_", "🔋💥 鼓包", "x" * 500, "", "   ",
            "\\", "a AND (b OR", "<script>alert(1)</script>", "电池鼓包" * 125]  # fmt: skip
 UNSAFE = "## Symptoms\n\nHum <script>alert(1)</script> here.\n\n[click](javascript:alert(1))\n"
 
 
-@dataclass
-class Api:
-    client: TestClient
-    tokens: dict[str, str]
-    engine: Engine
-
-    def send(self, method: str, url: str, body: Any = None, role: str | None = "engineer") -> Any:
-        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
-        return self.client.request(method, url, json=body, headers=headers)
-
-    def call(
-        self, method: str, url: str, body: Any = None, *, role: str = "engineer", status: int = 200
-    ) -> Any:
-        response = self.send(method, url, body, role)
-        assert response.status_code == status, (method, url, body, response.text)
-        return response.json() if response.content else None
+class Api(ApiClient):
+    """The API client (:mod:`tests.api_client`) that writes articles."""
 
     def article(self, **fields: Any) -> dict[str, Any]:
         body = {"title": "Battery swelling", "products": ["PX9"], "body": BODY} | fields

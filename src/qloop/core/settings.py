@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     emerging_history_weeks: int = Field(default=26, ge=4, le=520)
     #: a failure mode with no history raises an alert from this many cases in a week
     emerging_new_cases: int = Field(default=5, ge=1)
-    #: the largest evidence file a plan or action keeps (default 20 MB)
+    #: the largest evidence file a plan or action keeps, and the largest file (image, PDF) of
+    #: a knowledge-base article (default 20 MB)
     evidence_limit_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     #: keep evidence files in this directory (named by their SHA-256) instead of the database
     evidence_dir: Path | None = None

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
+from qloop.core.errors import InputError
 from qloop.kb import service
 from qloop.kb.drafts import draft_from_plan
 from qloop.kb.fields import ArticleInput
+from qloop.kb.file_pages import file_addresses
+from qloop.kb.files import files_of
 from qloop.kb.render import markdown_html
 from qloop.kb.schemas import ArticleRead, ArticleWrite, PreviewWrite, StatusWrite, VersionRead
 from qloop.kb.search import search_articles
@@ -22,21 +25,34 @@ Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Text = Annotated[str | None, Query(max_length=100)]
 
 
+#: list_or_search: the default and the largest ``limit`` of a search, of a page of the list
+SEARCH_LIMIT, SEARCH_MAX, LIST_LIMIT, LIST_MAX = 10, 100, 50, 500
+
+
 @router.get("/kb", response_model=list[dict[str, Any]])
 def list_or_search(
-    session: SessionDep, user: Reader,
+    session: SessionDep, user: Reader, response: Response,
     q: Annotated[str | None, Query(max_length=500)] = None, product: Text = None,
     failure_mode: Text = None, kind: Text = None, lang: Text = None, status: Text = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    limit: Annotated[int | None, Query(ge=1, le=LIST_MAX)] = None,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """With ``q``: ranked hits ``[{"id", "title", "score", "snippet"}]``; else the list."""
+    """With ``q``: the best ``limit`` (10, at most 100) ranked hits ``[{"id", "title",
+    "score", "snippet"}]``. Else a page of the list from ``offset`` (``limit`` 50, at most
+    500), newest edit first; ``X-Total-Count`` says how many articles match."""
     if q is not None:
-        seen = service.visible_statuses(user)
-        hits = search_articles(session, q, product=product, failure_mode=failure_mode,
-                               lang=lang, statuses=seen, limit=limit)  # fmt: skip
+        if offset:
+            raise InputError("a search gives its best hits; offset pages the list", column="offset")
+        if (limit or 0) > SEARCH_MAX:
+            raise InputError(f"a search gives {SEARCH_MAX} hits at most", column="limit")
+        hits = search_articles(session, q, product=product, failure_mode=failure_mode, lang=lang,
+                               statuses=service.visible_statuses(user),
+                               limit=limit or SEARCH_LIMIT)  # fmt: skip
         return [hit.as_json() for hit in hits]
-    found = service.list_articles(session, reader=user, kind=kind, lang=lang, status=status,
-                                  product=product, failure_mode=failure_mode)  # fmt: skip
+    found, total = service.list_articles(session, reader=user, kind=kind, lang=lang,
+                                         status=status, product=product, failure_mode=failure_mode,
+                                         limit=limit or LIST_LIMIT, offset=offset)  # fmt: skip
+    response.headers["X-Total-Count"] = str(total)
     return [ArticleRead.of(a).model_dump(mode="json") for a in found]
 
 
@@ -103,6 +119,11 @@ def from_plan(
 
 
 @router.post("/kb/preview", response_model=dict[str, str])
-def preview(body: PreviewWrite, _user: Engineer) -> dict[str, str]:
-    """The editor's preview: Markdown as the article page shows it."""
-    return {"html": markdown_html(body.body)}
+def preview(body: PreviewWrite, session: SessionDep, _user: Engineer) -> dict[str, str]:
+    """The editor's preview: Markdown as the article page shows it (with ``article_id``,
+    its files' names show as its files)."""
+    addresses = None
+    if body.article_id is not None:
+        article = service.require_article(session, body.article_id)
+        addresses = file_addresses(article.id, files_of(session, article))
+    return {"html": markdown_html(body.body, addresses)}

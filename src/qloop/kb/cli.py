@@ -13,6 +13,7 @@ from rich.progress import Progress
 from qloop.core.cli_context import console, err_console, refused, state
 from qloop.core.db import session_scope
 from qloop.core.errors import QloopError
+from qloop.core.settings import get_settings
 from qloop.intake.cli import EXIT_REJECTS
 
 kb_app = typer.Typer(help="Knowledge base: articles, search.", no_args_is_help=True)
@@ -29,17 +30,21 @@ def import_command(
     directory: Annotated[Path, typer.Argument(help="Folder of Markdown files (searched deep).")],
     user: Annotated[str, typer.Option(help="Recorded as the author.")] = "cli",
 ) -> None:
-    """Import Markdown articles with YAML front matter; a re-import updates by ``id``."""
+    """Import Markdown articles with YAML front matter; a re-import updates by ``id``.
+    Images and PDFs listed under ``attachments:`` or named by relative paths in the body
+    come along."""
     from qloop.kb.markdown_files import import_directory
 
     files = len(list(directory.rglob("*.md"))) if directory.is_dir() else 0
+    limit = get_settings().evidence_limit_bytes
     try:
         with Progress(console=err_console, transient=True) as progress, session_scope(
             state(ctx).engine()
         ) as session:  # fmt: skip
             task = progress.add_task("importing", total=files)
             result = import_directory(session, directory, user_name=user,
-                                      on_file=lambda _p: progress.advance(task))  # fmt: skip
+                                      on_file=lambda _p: progress.advance(task),
+                                      attachment_limit=limit)  # fmt: skip
     except QloopError as error:
         raise refused(error) from None
     console.print(f"{result.created} created, {result.updated} updated, {result.unchanged} "

@@ -98,7 +98,8 @@ def snapshot(article: Article) -> dict[str, Any]:
     return {"title": article.title, "kind": article.kind.value, "lang": article.lang,
             "status": article.status.value, "owner": article.owner,
             "products": list(article.products), "failure_modes": list(article.failure_modes),
-            "tags": list(article.tags), "body": article.body}  # fmt: skip
+            "tags": list(article.tags), "attachments": list(article.attachments or []),
+            "body": article.body}  # fmt: skip
 
 
 def listed(raw: Any) -> tuple[str, ...]:

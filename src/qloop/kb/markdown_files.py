@@ -12,10 +12,12 @@ A file::
     tags: [battery, safety]
     status: published                 # optional, default published
     translation_of: telefon-akku      # optional: the id of the same article in the other language
+    attachments: [phone-battery-swelling/swollen.jpg]   # optional: images and PDFs
     ---
     ## Symptoms
     ...
 
+Images and PDFs travel in a folder beside the file (``kb/markdown_attachments.py``).
 Every file is stored or named in the rejects file with its reason; the import is one
 transaction, so a failure halfway stores nothing.
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,11 +37,15 @@ from sqlalchemy.orm import Session
 
 from qloop.core.errors import InputError
 from qloop.kb.fields import ArticleInput
+from qloop.kb.files import sync
+from qloop.kb.markdown_attachments import read_attachments, write_attachments
 from qloop.kb.models import Article
-from qloop.kb.service import create_article, link_translation, update_article
+from qloop.kb.service import create_article, link_translation, record_edit, update_article
 
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.DOTALL)
 MAX_FILE_BYTES = 1_000_000
+#: the largest image or PDF an article brings (the CLI passes QLOOP_EVIDENCE_LIMIT_BYTES)
+DEFAULT_ATTACHMENT_LIMIT = 20 * 1024 * 1024
 
 
 @dataclass
@@ -71,6 +77,7 @@ def import_directory(
     *,
     user_name: str,
     on_file: Callable[[Path], None] | None = None,
+    attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT,
 ) -> ImportResult:
     """Import every ``*.md`` below ``directory``; bad files go to ``<dir>.rejects.csv``."""
     if not directory.is_dir():
@@ -82,7 +89,9 @@ def import_directory(
         if on_file is not None:
             on_file(path)
         try:
-            article, outcome, translation_of = _import_file(session, path, user_name, seen)
+            article, outcome, translation_of = _import_file(
+                session, path, user_name, seen, (directory, attachment_limit)
+            )
         except InputError as error:
             result.rejected.append((str(path.relative_to(directory)), error.reason))
             continue
@@ -110,8 +119,9 @@ def import_directory(
 
 
 def _import_file(
-    session: Session, path: Path, user_name: str, seen: dict[str, str]
-) -> tuple[Article, str, str | None]:
+    session: Session, path: Path, user_name: str, seen: dict[str, str],
+    folder: tuple[Path, int],
+) -> tuple[Article, str, str | None]:  # fmt: skip
     source = path.name
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InputError(f"larger than {MAX_FILE_BYTES:,} bytes", file=source)
@@ -122,6 +132,7 @@ def _import_file(
     front, body = parse_article_file(text, source=source)
     values = ArticleInput.parse(front | {"body": body, "status": front.get("status")
                                          or "published"}, file=source)  # fmt: skip
+    wanted = read_attachments(path, folder[0], front, body, folder[1])  # before any change
     slug = str(front["id"]).strip() if front.get("id") else None
     translation_of = str(front["translation_of"]).strip() if front.get("translation_of") else None
     existing = None
@@ -138,13 +149,19 @@ def _import_file(
                 found.slug, existing = slug, found
     if existing is None:
         article = create_article(session, values=values, user_name=user_name, slug=slug)
+        if wanted:
+            sync(session, article, wanted, user_name)
+            record_edit(session, article, user_name)
         return article, "created", translation_of
     version = existing.version
+    files_changed = sync(session, existing, wanted, user_name)
     article = update_article(session, article_id=existing.id, values=values, user_name=user_name)
+    if files_changed and article.version == version:
+        record_edit(session, article, user_name)  # the files are the edit
     return article, "updated" if article.version != version else "unchanged", translation_of
 
 
-def article_file(article: Article, slugs: dict[int, str]) -> str:
+def article_file(article: Article, slugs: dict[int, str], attachments: Sequence[str] = ()) -> str:
     """The Markdown file of an article (what :func:`import_directory` reads back)."""
     others = [slugs[a] for a in slugs if a != article.id]
     front: dict[str, Any] = {
@@ -155,12 +172,15 @@ def article_file(article: Article, slugs: dict[int, str]) -> str:
     }  # fmt: skip
     if article.translation_group is not None and others:
         front["translation_of"] = others[0]
+    if attachments:
+        front["attachments"] = list(attachments)
     head = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, default_flow_style=None)
     return f"---\n{head}---\n{article.body.rstrip()}\n"
 
 
 def export_directory(session: Session, directory: Path) -> int:
-    """Write every article as ``<id>.md``; the number written."""
+    """Write every article as ``<id>.md`` (its files in the folder ``<id>/``); the number
+    written."""
     directory.mkdir(parents=True, exist_ok=True)
     articles = list(session.scalars(select(Article).order_by(Article.id)))
     slug_of = {a.id: a.slug or f"article-{a.id}" for a in articles}
@@ -175,6 +195,7 @@ def export_directory(session: Session, directory: Path) -> int:
         if name.casefold() in used:  # "a/b" and "a-b": one file each, not one overwritten
             name = f"{name}-{a.id}"
         used.add(name.casefold())
-        (directory / f"{name}.md").write_text(article_file(a, {a.id: slug_of[a.id]} | mates),
-                                              encoding="utf-8")  # fmt: skip
+        attached = write_attachments(session, a, directory, name)
+        text = article_file(a, {a.id: slug_of[a.id]} | mates, attached)
+        (directory / f"{name}.md").write_text(text, encoding="utf-8")
     return len(articles)

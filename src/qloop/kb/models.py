@@ -58,6 +58,8 @@ class Article(Base):
     products: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
     failure_modes: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
     tags: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    #: the names of its files (images, PDFs), in upload order: kept in every version
+    attachments: Mapped[list[str]] = mapped_column(JsonDocument, default=list, server_default="[]")
     symptoms: Mapped[str | None] = mapped_column(Text)
     root_cause: Mapped[str | None] = mapped_column(Text)
     fix: Mapped[str | None] = mapped_column(Text)
@@ -96,7 +98,8 @@ class ArticleVersion(Base):
 
 
 class ArticleFile(Base):
-    """An image or PDF attached to an article."""
+    """An image or PDF attached to an article. A removed or replaced file is kept, marked
+    removed: the versions that showed it can still be read in full."""
 
     __tablename__ = "kb_article_files"
 
@@ -107,9 +110,12 @@ class ArticleFile(Base):
     name: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    sha256: Mapped[str | None] = mapped_column(String(64))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     uploaded_by: Mapped[str] = mapped_column(String(100))
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    removed_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class IndexTerm(Base):

@@ -14,6 +14,8 @@ from qloop.core.errors import QloopError
 from qloop.kb import service
 from qloop.kb.drafts import draft_from_plan
 from qloop.kb.fields import ArticleInput
+from qloop.kb.file_pages import file_address, file_addresses
+from qloop.kb.files import files_of
 from qloop.kb.models import ArticleKind, ArticleStatus
 from qloop.kb.render import markdown_html
 from qloop.kb.search import search_articles
@@ -29,26 +31,36 @@ Field = Annotated[str, Form(max_length=300)]
 Csrf = Annotated[str | None, Form()]
 
 
+#: list_page: articles per page when browsing
+LIST_PAGE_SIZE = 50
+
+
 @pages.get("/kb", response_class=HTMLResponse)
 def list_page(
     request: Request, session: SessionDep, user: PageUser,
     q: Annotated[str | None, Query(max_length=500)] = None, product: Text = None,
     failure_mode: Text = None, kind: Text = None, lang: Text = None,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> HTMLResponse:  # fmt: skip
-    """Search (ranked, with snippets) or browse, filtered by product, failure mode, kind."""
+    """Search (ranked, with snippets) or browse (50 a page, newest edit first), filtered by
+    product, failure mode, kind, language; the pages' links keep the filters."""
     hits = articles = None
+    total = 0
     if q and q.strip():
         hits = search_articles(session, q, product=product or None, lang=lang or None,
                                failure_mode=failure_mode or None, limit=20,
                                statuses=service.visible_statuses(user))  # fmt: skip
     else:
-        articles = service.list_articles(session, reader=user, kind=kind or None,
-                                         lang=lang or None, product=product or None,
-                                         failure_mode=failure_mode or None)  # fmt: skip
-    context = page_context(request, user, hits=hits, articles=articles, q=q or "",
-                           product=product or "", failure_mode=failure_mode or "",
-                           kind=kind or "", lang=lang or "", kinds=list(ArticleKind),
-                           can_write=service.can_write(user))  # fmt: skip
+        articles, total = service.list_articles(session, reader=user, kind=kind or None,
+                                                lang=lang or None, product=product or None,
+                                                failure_mode=failure_mode or None,
+                                                limit=LIST_PAGE_SIZE, offset=offset)  # fmt: skip
+    given = {"product": product, "failure_mode": failure_mode, "kind": kind, "lang": lang}
+    context = page_context(request, user, hits=hits, articles=articles, total=total,
+                           offset=offset, page_size=LIST_PAGE_SIZE, q=q or "",
+                           kept={name: value for name, value in given.items() if value},
+                           **{name: value or "" for name, value in given.items()},
+                           kinds=list(ArticleKind), can_write=service.can_write(user))  # fmt: skip
     return render(request, "kb/list.html", context)
 
 
@@ -64,8 +76,11 @@ def article_page(
 ) -> HTMLResponse:
     article = service.require_article(session, article_id, reader=user)
     others = service.translations(session, article)
-    context = page_context(request, user, a=article, html=markdown_html(article.body),
-                           translations=others, can_write=service.can_write(user),
+    attached = files_of(session, article)
+    html = markdown_html(article.body, file_addresses(article.id, attached))
+    context = page_context(request, user, a=article, html=html, files=attached,
+                           file_address=file_address, translations=others,
+                           can_write=service.can_write(user),
                            statuses=list(ArticleStatus))  # fmt: skip
     return render(request, "kb/article.html", context)
 

@@ -1,12 +1,19 @@
 """Markdown to HTML for article pages and the editor's preview: CommonMark with tables,
 raw HTML in the source shown as text (never run: articles come from many hands), and
-links limited to http(s), mailto and relative addresses."""
+links limited to http(s), mailto and relative addresses.
+
+An image or link whose address is an attached file's name (``swollen.jpg``, or a relative
+path ending in it, as in a Markdown file exported next to its folder of files) points at
+that file: the body names its pictures the way its author saved them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:", "/", "#")
 
@@ -24,7 +31,49 @@ def _safe_link(url: str) -> bool:
     return lowered.startswith(_SAFE_SCHEMES) or ":" not in lowered.split("/")[0]
 
 
-def markdown_html(text: str) -> str:
-    """The article body as HTML, safe to put in a page as it is."""
-    html: str = _parser().render(text or "")
+def markdown_html(text: str, files: Mapping[str, str] | None = None) -> str:
+    """The article body as HTML, safe to put in a page as it is; ``files`` maps attached
+    file names to their addresses."""
+    parser = _parser()
+    tokens = parser.parse(text or "")
+    if files:
+        _point_at_files(tokens, files)
+    html: str = parser.renderer.render(tokens, parser.options, {})
     return html
+
+
+def addresses(text: str) -> list[str]:
+    """Every image and link address in a Markdown text, in order."""
+    found: list[str] = []
+
+    def walk(tokens: list[Token]) -> None:
+        for token in tokens:
+            if token.children:
+                walk(token.children)
+            key = "src" if token.type == "image" else "href" if token.type == "link_open" else None
+            if key is not None and token.attrGet(key):
+                found.append(str(token.attrGet(key)))
+
+    walk(_parser().parse(text or ""))
+    return found
+
+
+def attached_name(url: str, names: Mapping[str, str] | set[str]) -> str | None:
+    """The attached file a relative address names (its last part), or None."""
+    address = url.strip()
+    if not address or address.startswith(_SAFE_SCHEMES) or ":" in address.split("/")[0]:
+        return None
+    last = unquote(address.split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1])
+    return last if last in names else None
+
+
+def _point_at_files(tokens: list[Token], files: Mapping[str, str]) -> None:
+    for token in tokens:
+        if token.children:
+            _point_at_files(token.children, files)
+        key = "src" if token.type == "image" else "href" if token.type == "link_open" else None
+        if key is None:
+            continue
+        name = attached_name(str(token.attrGet(key) or ""), files)
+        if name is not None:
+            token.attrSet(key, files[name])

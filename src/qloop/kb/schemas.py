@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from qloop.core.storable import StorableBody
-from qloop.kb.models import Article, ArticleVersion
+from qloop.kb.models import Article, ArticleFile, ArticleVersion
 
 Names = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=50)]
 
@@ -38,6 +38,8 @@ class PreviewWrite(StorableBody):
     model_config = ConfigDict(extra="forbid")
 
     body: Annotated[str, Field(max_length=100_000)]
+    #: the article being edited: its files' names in the body show as its files
+    article_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
 
 
 class FeedbackWrite(StorableBody):
@@ -58,6 +60,7 @@ class ArticleRead(BaseModel):
     products: list[str]
     failure_modes: list[str]
     tags: list[str]
+    attachments: list[str]
     symptoms: str | None
     root_cause: str | None
     fix: str | None
@@ -75,7 +78,8 @@ class ArticleRead(BaseModel):
         return cls(id=article.id, slug=article.slug, title=article.title,
                    kind=article.kind.value, lang=article.lang, status=article.status.value,
                    products=list(article.products), failure_modes=list(article.failure_modes),
-                   tags=list(article.tags), symptoms=article.symptoms,
+                   tags=list(article.tags), attachments=list(article.attachments),
+                   symptoms=article.symptoms,
                    root_cause=article.root_cause, fix=article.fix, steps=list(article.steps),
                    body=article.body, owner=article.owner, version=article.version,
                    translation_group=article.translation_group,
@@ -93,3 +97,25 @@ class VersionRead(BaseModel):
     def of(cls, version: ArticleVersion) -> VersionRead:
         return cls(number=version.number, created_at=version.created_at,
                    created_by=version.created_by, snapshot=version.snapshot)  # fmt: skip
+
+
+class ArticleFileRead(BaseModel):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str | None
+    uploaded_at: dt.datetime
+    uploaded_by: str
+    removed_at: dt.datetime | None
+    removed_by: str | None
+    #: where the file is downloaded (the API) and where the article page shows it
+    url: str
+    page_url: str
+
+    @classmethod
+    def of(cls, found: ArticleFile, *, url: str, page_url: str) -> ArticleFileRead:
+        return cls(id=found.id, name=found.name, content_type=found.content_type,
+                   size=found.size, sha256=found.sha256, uploaded_at=found.uploaded_at,
+                   uploaded_by=found.uploaded_by, removed_at=found.removed_at,
+                   removed_by=found.removed_by, url=url, page_url=page_url)  # fmt: skip

@@ -8,7 +8,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from qloop.accounts.models import Role, User
@@ -16,6 +16,7 @@ from qloop.core.clock import now
 from qloop.core.errors import Forbidden, InputError, NotFound
 from qloop.kb.fields import ArticleInput, snapshot
 from qloop.kb.index import index_article
+from qloop.kb.json_lists import lists_any
 from qloop.kb.models import Article, ArticleStatus, ArticleVersion
 
 WRITERS = (Role.ENGINEER, Role.ADMIN)
@@ -63,12 +64,17 @@ def update_article(
         setattr(article, name, value)
     if snapshot(article) == before:
         return article
+    record_edit(session, article, user_name)
+    return article
+
+
+def record_edit(session: Session, article: Article, user_name: str) -> None:
+    """An edit made to ``article`` (its fields or its files) becomes its next version."""
     article.version += 1
     article.updated_at, article.updated_by = now(), user_name
     session.flush()
     _keep_version(session, article, user_name)
     index_article(session, article)
-    return article
 
 
 def set_status(session: Session, *, article_id: int, status: str, user_name: str) -> Article:
@@ -100,19 +106,29 @@ def list_articles(
     status: str | None = None,
     product: str | None = None,
     failure_mode: str | None = None,
-) -> list[Article]:
-    """Articles the reader may see, newest edit first, filtered."""
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[Article], int]:
+    """One page of the articles the reader may see (every one without ``limit``), newest
+    edit first and then the later id (a stable order for paging), and how many match.
+
+    Filtered and counted in SQL, so a page reads ``limit`` rows however large the
+    knowledge base; a product or failure mode is an exact entry of the article's list."""
     statuses = visible_statuses(reader)
     if status:
         statuses = tuple(s for s in statuses if s.value == status)
-    query = select(Article).where(Article.status.in_(statuses))
+    where: list[ColumnElement[bool]] = [Article.status.in_(statuses)]
     if kind:
-        query = query.where(Article.kind == kind)
+        where.append(Article.kind == kind)
     if lang:
-        query = query.where(Article.lang == lang)
-    found = session.scalars(query.order_by(Article.updated_at.desc(), Article.id.desc()))
-    return [a for a in found if (not product or product in a.products)
-            and (not failure_mode or failure_mode in a.failure_modes)]  # fmt: skip
+        where.append(Article.lang == lang)
+    if product:
+        where.append(lists_any(session, Article.products, [product]))
+    if failure_mode:
+        where.append(lists_any(session, Article.failure_modes, [failure_mode]))
+    total = session.scalar(select(func.count()).select_from(Article).where(*where)) or 0
+    newest = select(Article).where(*where).order_by(Article.updated_at.desc(), Article.id.desc())
+    return list(session.scalars(newest.limit(limit).offset(offset))), total
 
 
 def versions(session: Session, article_id: int) -> list[ArticleVersion]:

@@ -34,6 +34,8 @@ from qloop.intake import api as intake_api
 from qloop.intake import import_pages
 from qloop.intake import pages as intake_pages
 from qloop.kb import api as kb_api
+from qloop.kb import file_pages as kb_file_pages
+from qloop.kb import files_api as kb_files_api
 from qloop.kb import pages as kb_pages
 from qloop.kb import similar_api as kb_similar_api
 from qloop.kpi import api as kpi_api
@@ -106,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(containment_api.router)
     app.include_router(capa_api.router)
     app.include_router(kb_api.router)
+    app.include_router(kb_files_api.router)
+    app.include_router(kb_file_pages.pages)
     app.include_router(kb_pages.pages)
     app.include_router(capa_files_api.router)
     app.include_router(capa_pages.pages)

@@ -50,6 +50,7 @@ GATED: tuple[tuple[str, re.Pattern[str], str, Limit], ...] = tuple(
         ("PUT", r"/api/v1/taxonomy", "admin", 2 * 1024 * 1024),
         ("POST", r"/api/v1/classify", "viewer", 20 * 1024 * 1024),
         ("POST", r"(/api/v1)?/plans/\d+/files", "owner", ("evidence_limit_bytes", FORM_ROOM)),
+        ("POST", r"(/api/v1)?/kb/\d+/files", "engineer", ("evidence_limit_bytes", FORM_ROOM)),
         ("POST", r"/investigations/\d+/five-why(/\d+)?", "engineer", 5 * 1024 * 1024),
         ("POST", r"/investigations/\d+/fmea/import", "engineer", 5 * 1024 * 1024),
     )
