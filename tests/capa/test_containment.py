@@ -20,13 +20,12 @@ from typer.testing import CliRunner
 
 from qloop.capa.containment import (
     Containment,
-    ContainmentFilter,
     affected_units,
     find_affected_units,
     iter_affected_units,
-    pair_conditions,
 )
 from qloop.capa.containment_export import write_containment_csv, write_containment_xlsx
+from qloop.capa.containment_filter import ContainmentFilter, pair_conditions
 from qloop.cli import app
 from qloop.core.clock import now
 from qloop.core.db import session_scope

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from qloop.core.db import session_scope
@@ -21,6 +22,8 @@ from qloop.rca.time_in_service import (
     failures_by_time_in_service,
     months_in_service,
     time_in_service_curves,
+    value_columns,
+    value_text,
 )
 
 D = dt.date
@@ -241,6 +244,40 @@ def test_every_suspect_value_finds_its_curve(shipped: Engine) -> None:
             )
             got = {c.value: (c.units, c.failures) for c in found.curves.values}
             assert got == expected, attribute
+
+
+def test_several_attributes_in_one_statement(shipped: Engine) -> None:
+    """Each attribute's columns keep their own key when one statement selects and groups
+    by several (as containment's conditions do): JSON keys, a key with quotes, a column."""
+    attributes = ["lot", "hot", 'say "hi"', "batch", "attributes.region", "fw"]
+    with session_scope(shipped) as session:
+        columns = [value_columns(session, attribute) for attribute in attributes]
+        flat = [column for each in columns for column in each]
+        query = (
+            select(Unit.serial, *flat)
+            .where(Unit.product == "P1")
+            .group_by(Unit.serial, *flat)
+            .order_by(Unit.serial)
+        )
+        rows = session.execute(query).all()
+    found: dict[str, tuple[str | None, ...]] = {}
+    for serial, *values in rows:
+        texts, start = [], 0
+        for each in columns:
+            texts.append(value_text(values[start : start + len(each)]))
+            start += len(each)
+        found[serial] = tuple(texts)
+    # the fixture's units, by hand: lot, hot, say "hi", batch, attributes.region, fw
+    assert found == {
+        "U1": ("A", "true", "yes", "L1", "north", "1.0"),
+        "U2": ("A", "true", None, "L1", None, "1"),
+        "U3": ("A", None, None, "L1", None, None),
+        "U4": ("B", "false", None, "L2", None, None),
+        "U5": ("B", None, None, "L2", None, None),
+        "U6": ("7", None, None, "L2", None, None),
+        "U7": (None, None, None, None, None, None),
+        "U8": ("B", None, None, "L3", None, None),
+    }
 
 
 def test_window_and_product(shipped: Engine) -> None:

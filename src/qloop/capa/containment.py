@@ -1,108 +1,32 @@
 """Containment: the units a suspect (or any unit filter) covers, shipped or not, with cases.
 
-A filter is a product, any number of conditions ``attribute = value`` (ANDed), a build
-window on the production date, an as-of date and optionally a failure mode. Attributes are
-named exactly as ``qloop suspects`` names them (:mod:`qloop.rca.service`): ``product``,
-``batch`` and ``region`` are the unit's columns, any other name is a key of its JSON
-attributes (``attributes.KEY`` for a key that is also a column's name), and a value
-matches when the suspects table would write the unit's value as that text: JSON ``1`` as
-``1``, ``1.0`` as ``1.0``, ``true`` as ``true`` — so a suspect row always finds its units.
-An unknown attribute or value finds no unit; units without a production date are left
-out by a build window.
-
-Per unit: shipped when its ship date is on or before the as-of date (default today), not
-yet shipped (to quarantine) when it has none or a later one; its cases are those whose
-serial is the unit's (of the failure mode, when one is given; received at any time —
-as-of only decides shipped), counted, with the date of the first. Everything is counted
-in SQL: one GROUP BY over the cases per serial, joined to the matching units, grouped by
-region. Items come a page at a time (:func:`affected_units`) or streamed
-(:func:`iter_affected_units`), ordered by serial. Units without a region are counted
-under the region ``""``.
+Which units a filter covers, and how a condition matches, is
+:mod:`qloop.capa.containment_filter`. Per unit: shipped when its ship date is on or before
+the as-of date (default today), not yet shipped (to quarantine) when it has none or a
+later one; its cases are those whose serial is the unit's (of the failure mode, when one
+is given; received at any time — as-of only decides shipped), counted, with the date of
+the first. Everything is counted in SQL: one GROUP BY over the cases per serial, joined to
+the matching units, grouped by region. Items come a page at a time
+(:func:`affected_units`) or streamed (:func:`iter_affected_units`), ordered by serial.
+Units without a region are counted under the region ``""``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from qloop.core.clock import now
+from qloop.capa.containment_filter import ContainmentFilter, filter_clauses, iso_day
 from qloop.core.errors import InputError
 from qloop.intake.models import Case, Unit
-from qloop.kpi.service import EARLIEST
-from qloop.rca.service import UNIT_COLUMNS
-from qloop.rca.time_in_service import _value_text
+from qloop.rca.time_in_service import value_columns, value_text
 
-LATEST = dt.date(2199, 12, 31)
 NO_REGION = ""
-_INT64 = (-(2**63), 2**63 - 1)
-
-
-@dataclass(frozen=True)
-class ContainmentFilter:
-    """Which units: ``product``, ``conditions`` (attribute, value) ANDed, built from/to
-    (production date, inclusive), ``as_of`` (shipped on or before), cases of which mode."""
-
-    product: str
-    conditions: tuple[tuple[str, str], ...]
-    built_from: dt.date | None
-    built_to: dt.date | None
-    as_of: dt.date
-    failure_mode: str | None
-
-    @classmethod
-    def checked(
-        cls,
-        *,
-        product: str,
-        conditions: Sequence[tuple[str, str]] = (),
-        built_from: dt.date | None = None,
-        built_to: dt.date | None = None,
-        as_of: dt.date | None = None,
-        failure_mode: str | None = None,
-    ) -> ContainmentFilter:
-        """The filter, or an :class:`InputError` naming the option at fault."""
-        if not product.strip():
-            raise InputError("name a product", column="product")
-        for attribute, value in conditions:
-            if not attribute.strip():
-                raise InputError("an attribute name is empty", column="attribute")
-            if value == "":
-                raise InputError(f"{attribute}: give a value (suspects list no empty value)",
-                                 column="value")  # fmt: skip
-        as_of = now().date() if as_of is None else as_of
-        for name, day in (("built_from", built_from), ("built_to", built_to), ("as_of", as_of)):
-            if day is not None and not EARLIEST <= day <= LATEST:
-                raise InputError(f"{day} is outside {EARLIEST} to {LATEST}", column=name)
-        if built_from is not None and built_to is not None and built_from > built_to:
-            raise InputError(f"built from {built_from} is after built to {built_to}",
-                             column="built_from")  # fmt: skip
-        if failure_mode is not None and not failure_mode.strip():
-            raise InputError("name a failure mode or leave it out", column="failure_mode")
-        unique = tuple(dict.fromkeys((a, v) for a, v in conditions))
-        return cls(product, unique, built_from, built_to, as_of, failure_mode)
-
-    @property
-    def value_attributes(self) -> tuple[str, ...]:
-        """The conditions' attributes other than the unit's columns, once each: the items'
-        ``values`` (the columns are fields of every item anyway)."""
-        names = (a for a, _ in self.conditions if a not in UNIT_COLUMNS)
-        return tuple(dict.fromkeys(names))
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "product": self.product,
-            "conditions": [{"attribute": a, "value": v} for a, v in self.conditions],
-            "built_from": _day(self.built_from),
-            "built_to": _day(self.built_to),
-            "as_of": self.as_of.isoformat(),
-            "failure_mode": self.failure_mode,
-        }
 
 
 @dataclass(frozen=True)
@@ -139,11 +63,11 @@ class AffectedUnit:
             "product": self.product,
             "batch": self.batch,
             "region": self.region,
-            "production_date": _day(self.production_date),
-            "ship_date": _day(self.ship_date),
+            "production_date": iso_day(self.production_date),
+            "ship_date": iso_day(self.ship_date),
             "shipped": self.shipped,
             "cases": self.cases,
-            "first_case": _day(self.first_case),
+            "first_case": iso_day(self.first_case),
             "values": dict(self.values),
         }
 
@@ -172,19 +96,6 @@ class Containment:
 
     def as_json(self) -> dict[str, Any]:
         return self.summary_json() | {"items": [item.as_json() for item in self.items]}
-
-
-def pair_conditions(
-    attributes: Sequence[str], values: Sequence[str]
-) -> tuple[tuple[str, str], ...]:
-    """``--attribute A --value V`` given as two lists, paired in order."""
-    if len(values) > len(attributes):
-        raise InputError("a value without an attribute: give attribute and value in pairs",
-                         column="value")  # fmt: skip
-    if len(attributes) > len(values):
-        raise InputError("an attribute without a value: give attribute and value in pairs",
-                         column="attribute")  # fmt: skip
-    return tuple(zip(attributes, values, strict=True))
 
 
 def find_affected_units(
@@ -260,16 +171,6 @@ def iter_affected_units(
     yield from _items(result, checked)
 
 
-def _scope(session: Session, checked: ContainmentFilter) -> list[ColumnElement[bool]]:
-    where = [Unit.product == checked.product]
-    where.extend(_matches(session, a, v) for a, v in checked.conditions)
-    if checked.built_from is not None:
-        where.append(Unit.production_date >= checked.built_from)
-    if checked.built_to is not None:
-        where.append(Unit.production_date <= checked.built_to)
-    return where
-
-
 def _per_unit(session: Session, checked: ContainmentFilter) -> Any:
     """One row per unit of the filter — id, region, ship date, its cases and first case —
     from the units joined to their cases (of the mode) by serial and grouped by unit.
@@ -287,7 +188,7 @@ def _per_unit(session: Session, checked: ContainmentFilter) -> Any:
                Unit.ship_date.label("ship_date"), func.count(Case.id).label("cases"),
                func.min(Case.received_at).label("first_case"))
         .outerjoin(Case, on)
-        .where(*_scope(session, checked))
+        .where(*filter_clauses(session, checked))
         .group_by(Unit.id, Unit.region, Unit.ship_date)
         .subquery("per_unit")
     )  # fmt: skip
@@ -295,7 +196,7 @@ def _per_unit(session: Session, checked: ContainmentFilter) -> Any:
 
 def _items_query(session: Session, checked: ContainmentFilter) -> Select[Any]:
     unit = _per_unit(session, checked)
-    values = [c for name in checked.value_attributes for c in _value_columns(session, name)]
+    values = [c for name in checked.value_attributes for c in value_columns(session, name)]
     return (
         select(Unit.serial, Unit.product, Unit.batch, Unit.region, Unit.production_date,
                Unit.ship_date, unit.c.cases, unit.c.first_case, *values)
@@ -308,81 +209,9 @@ def _items(rows: Any, checked: ContainmentFilter) -> Iterator[AffectedUnit]:
     names = checked.value_attributes
     for serial, product, batch, region, built, ship, cases, first, *found in rows:
         width = len(found) // len(names) if names else 0
-        values = {name: _value_text(found[k * width : (k + 1) * width])
+        values = {name: value_text(found[k * width : (k + 1) * width])
                   for k, name in enumerate(names)}  # fmt: skip
         shipped = ship is not None and ship <= checked.as_of
         first_day = first.date() if isinstance(first, dt.datetime) else first
         yield AffectedUnit(serial, product, batch, region, built, ship, shipped, int(cases),
                            first_day, values)  # fmt: skip
-
-
-def _matches(session: Session, attribute: str, text: str) -> ColumnElement[bool]:
-    """The unit's value of ``attribute`` is written ``text`` in the suspects table.
-
-    PostgreSQL's ``->>`` gives the very text ``jsonb_each_text`` gives. SQLite gives a
-    JSON value as an SQL value (with its JSON type), which the suspects write with Python's
-    ``str``: so ``text`` matches a text value equal to it, an integer only when ``text`` is
-    that integer's own writing (``7``, not ``07``), a real likewise (``1.0``, not ``1``)
-    and JSON true or false only as ``true`` or ``false``.
-    """
-    if attribute in UNIT_COLUMNS:
-        column: ColumnElement[bool] = getattr(Unit, attribute) == text
-        return column
-    columns = _value_columns(session, attribute)
-    if len(columns) == 1:
-        matched: ColumnElement[bool] = columns[0] == text
-        return matched
-    found, kind = columns
-    storage = func.typeof(found)
-    options = [and_(storage == "text", found == text)]
-    if text in ("true", "false"):
-        options.append(kind == text)
-    number = _int_written(text)
-    if number is not None:
-        options.append(and_(storage == "integer", kind.not_in(("true", "false")),
-                            found == number))  # fmt: skip
-    real = _float_written(text)
-    if real is not None:
-        options.append(and_(storage == "real", found == real))
-    return or_(*options)
-
-
-def _value_columns(session: Session, attribute: str) -> list[Any]:
-    """A JSON attribute's value as SQL, and on SQLite its JSON type (true and false read
-    back as 1 and 0), as :mod:`qloop.rca.time_in_service` selects them — but with the key
-    bound as an ordinary parameter, so that several conditions each keep their own."""
-    key = attribute
-    if attribute.startswith("attributes.") and attribute[11:] in UNIT_COLUMNS:
-        key = attribute[11:]
-    if session.get_bind().dialect.name == "postgresql":
-        return [Unit.attributes.op("->>", return_type=Text)(literal(key, Text))]
-    if '"' in key:  # a JSON path cannot quote it: look the key up with json_each
-        pairs = func.json_each(Unit.attributes).table_valued("key", "value", "type").alias()
-        return [
-            select(pairs.c[column]).where(pairs.c.key == key).limit(1).scalar_subquery()
-            for column in ("value", "type")
-        ]
-    path = f'$."{key}"'
-    return [func.json_extract(Unit.attributes, path), func.json_type(Unit.attributes, path)]
-
-
-def _int_written(text: str) -> int | None:
-    """The integer whose ``str`` is ``text`` (within SQLite's 64 bits), else None."""
-    try:
-        number = int(text)
-    except ValueError:
-        return None
-    return number if str(number) == text and _INT64[0] <= number <= _INT64[1] else None
-
-
-def _float_written(text: str) -> float | None:
-    """The float whose ``str`` is ``text`` (shortest round-trip writing), else None."""
-    try:
-        real = float(text)
-    except ValueError:
-        return None
-    return real if str(real) == text and not math.isnan(real) else None
-
-
-def _day(day: dt.date | None) -> str | None:
-    return day.isoformat() if day is not None else None

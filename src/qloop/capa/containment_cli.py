@@ -69,7 +69,8 @@ def containment_command(
     lang: Annotated[Language, typer.Option(help="CSV/XLSX headers in en or zh.")] = Language.en,
 ) -> None:
     """List the units of a suspect or unit filter: shipped or not, by region, with cases."""
-    from qloop.capa.containment import find_affected_units, iter_affected_units, pair_conditions
+    from qloop.capa.containment import find_affected_units, iter_affected_units
+    from qloop.capa.containment_filter import pair_conditions
 
     days = [parse_day(built_from, "--built-from"), parse_day(built_to, "--built-to"),
             parse_day(as_of, "--as-of")]  # fmt: skip

@@ -27,7 +27,7 @@ def contain_command(
     user: UserOption = "cli",
 ) -> None:
     """D3: list the affected units; keep the counts on the plan, attach the list (XLSX)."""
-    from qloop.capa.containment import pair_conditions
+    from qloop.capa.containment_filter import pair_conditions
     from qloop.capa.plan_tools import contain_for_plan
 
     settings = get_settings()

@@ -201,7 +201,7 @@ def failures_by_time_in_service(
     if top < 1:
         raise InputError("top must be 1 or more", column="top")
     products = (product,) if product else _products_with(session, failure_mode)
-    columns = _value_columns(session, attribute)
+    columns = value_columns(session, attribute)
     population_query = (
         select(*columns, func.count()).where(Unit.product.in_(products)).group_by(*columns)
     )
@@ -209,7 +209,7 @@ def failures_by_time_in_service(
     population = 0
     for *found, count in session.execute(population_query):
         population += count
-        text = _value_text(found)
+        text = value_text(found)
         if text is not None:
             units[text] = units.get(text, 0) + count
     failed_query = (
@@ -218,7 +218,7 @@ def failures_by_time_in_service(
         .group_by(Case.serial, Unit.ship_date, *columns)
     )
     rows = [
-        (_value_text(found), months_in_service(ship, received))
+        (value_text(found), months_in_service(ship, received))
         for _serial, ship, received, *found in session.execute(failed_query)
     ]
     failed = pd.DataFrame(rows, columns=["value", "months_in_service"])
@@ -228,31 +228,33 @@ def failures_by_time_in_service(
                          len(failed), no_ship_date, curves)  # fmt: skip
 
 
-def _value_columns(session: Session, attribute: str) -> list[Any]:
+def value_columns(session: Session, attribute: str) -> list[Any]:
     """The attribute's stored value as SQL, and on SQLite its JSON type (true and false
-    read back as 1 and 0). The key is written into the SQL as a quoted literal
-    (``literal_execute``) so that PostgreSQL sees the GROUP BY and the selected
-    expression as the same."""
+    read back as 1 and 0).
+
+    The key is written into the SQL as a quoted literal (``literal_execute``) so that
+    PostgreSQL sees the GROUP BY and the selected expression as the same. Its parameter is
+    ``unique``: a statement may hold the columns of several attributes (containment's
+    conditions), and parameters sharing one name would all take the last key's value."""
     if attribute in UNIT_COLUMNS:
         return [getattr(Unit, attribute)]
     key = attribute
     if attribute.startswith("attributes.") and attribute[11:] in UNIT_COLUMNS:
         key = attribute[11:]
     if session.get_bind().dialect.name == "postgresql":
-        name = bindparam("key", key, type_=Text, literal_execute=True)
+        name = bindparam("key", key, type_=Text, literal_execute=True, unique=True)
         return [Unit.attributes.op("->>", return_type=Text)(name)]
     if '"' in key:  # a JSON path cannot quote it: look the key up with json_each
-        pairs = func.json_each(Unit.attributes).table_valued("key", "value", "type")
-        pairs = pairs.alias("j")
+        pairs = func.json_each(Unit.attributes).table_valued("key", "value", "type").alias()
         return [
             select(pairs.c[column]).where(pairs.c.key == key).limit(1).scalar_subquery()
             for column in ("value", "type")
         ]
-    path = bindparam("path", f'$."{key}"', type_=Text, literal_execute=True)
+    path = bindparam("path", f'$."{key}"', type_=Text, literal_execute=True, unique=True)
     return [func.json_extract(Unit.attributes, path), func.json_type(Unit.attributes, path)]
 
 
-def _value_text(found: Sequence[Any]) -> str | None:
+def value_text(found: Sequence[Any]) -> str | None:
     """A value as the suspects table writes it; None for no value or an empty one."""
     if found[0] is None:
         return None
