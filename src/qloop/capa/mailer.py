@@ -13,18 +13,16 @@ Delivery is at least once: a message the server accepted is marked sent in the c
 transaction, and if that commit fails it is sent again on the next run. On PostgreSQL the
 batch's rows are locked (``SKIP LOCKED``), so two deliveries at once never send one twice;
 SQLite has no row locks, and two deliveries started at the same moment may both send one.
+The conversation with the server (message, connection, login) is
+:mod:`qloop.capa.smtp_client`.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import logging
 import smtplib
-import ssl
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Engine
@@ -32,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from qloop.accounts.models import User
 from qloop.capa.models import Notification
+from qloop.capa.smtp_client import build_message, close, connect, describe
 from qloop.core import clock
 from qloop.core.db import session_scope
 from qloop.core.settings import Settings
@@ -180,21 +179,6 @@ def outbox_status(session: Session, settings: Settings, *, failures: int = 10) -
     )
 
 
-def build_message(notification: Notification, *, address: str, sender: str) -> EmailMessage:
-    """The e-mail: UTF-8 subject and body (Chinese included), marked as automatic."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = address
-    message["Subject"] = " ".join(notification.subject.split())  # one line, always
-    message["Date"] = formatdate(localtime=True)
-    domain = sender.rpartition("@")[2].strip("> ") or "localhost"
-    message["Message-ID"] = make_msgid(idstring=f"qloop.{notification.id}", domain=domain)
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
-    message["X-Qloop-Notification"] = f"{notification.kind} {notification.id}"
-    message.set_content(notification.body)
-    return message
-
-
 def _send_batch(
     batch: list[tuple[Notification, str]],
     settings: Settings,
@@ -202,9 +186,9 @@ def _send_batch(
     report: DeliveryReport,
 ) -> None:
     try:
-        smtp = _connect(settings)
+        smtp = connect(settings)
     except (OSError, ValueError) as error:  # smtplib's errors and ssl's are OSErrors
-        reason = f"SMTP server {settings.smtp_host}:{settings.smtp_port}: {_describe(error)}"
+        reason = f"SMTP server {settings.smtp_host}:{settings.smtp_port}: {describe(error)}"
         for notification, _ in batch:
             _attempt_failed(notification, reason, at, settings, report)
         return
@@ -214,12 +198,12 @@ def _send_batch(
                 message = build_message(notification, address=address, sender=settings.smtp_from)
                 smtp.send_message(message)
             except (smtplib.SMTPServerDisconnected, TimeoutError, ConnectionError) as error:
-                reason = f"connection lost: {_describe(error)}"
+                reason = f"connection lost: {describe(error)}"
                 for rest, _ in batch[index:]:  # the rest of the batch: attempts, not lost
                     _attempt_failed(rest, reason, at, settings, report)
                 return
             except (OSError, ValueError) as error:  # refused by the server, or unsendable
-                _attempt_failed(notification, _describe(error), at, settings, report)
+                _attempt_failed(notification, describe(error), at, settings, report)
                 continue
             notification.sent_at = at
             notification.last_error = None
@@ -227,50 +211,7 @@ def _send_batch(
             log.info("notification %d (%s) sent to %s <%s>", notification.id,
                      notification.kind, notification.recipient, address)  # fmt: skip
     finally:
-        _close(smtp)
-
-
-def _connect(settings: Settings) -> smtplib.SMTP:
-    host, port, timeout = (
-        settings.smtp_host or "",
-        settings.smtp_port,
-        settings.smtp_timeout_seconds,
-    )
-    smtp: smtplib.SMTP
-    if settings.smtp_ssl:
-        context = ssl.create_default_context()
-        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
-    try:
-        if settings.smtp_starttls:
-            smtp.starttls(context=ssl.create_default_context())
-        if settings.smtp_user:
-            password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
-            _login(smtp, settings.smtp_user, password)
-    except BaseException:
-        _close(smtp)
-        raise
-    return smtp
-
-
-def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
-    """Log in; smtplib encodes credentials as ASCII, so others go as AUTH PLAIN in UTF-8."""
-    if user.isascii() and password.isascii():
-        smtp.login(user, password)
-        return
-    smtp.ehlo_or_helo_if_needed()
-    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
-    code, reply = smtp.docmd("AUTH", f"PLAIN {token}")  # RFC 4616: PLAIN is UTF-8
-    if code != 235:
-        raise smtplib.SMTPAuthenticationError(code, reply)
-
-
-def _close(smtp: smtplib.SMTP) -> None:
-    try:
-        smtp.quit()
-    except (OSError, smtplib.SMTPException):
-        smtp.close()
+        close(smtp)
 
 
 def _attempt_failed(
@@ -306,19 +247,3 @@ def _give_up_without_address(
     report.errors.append(f"notification {notification.id} ({notification.kind}): {reason}")
     log.error("notification %d (%s) not sent: %s (set one with `qloop user email`)",
               notification.id, notification.kind, reason)  # fmt: skip
-
-
-def _describe(error: BaseException) -> str:
-    """An SMTP or socket error in one readable line."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(
-            f"{address} refused: {code} {_text(reply)}"
-            for address, (code, reply) in error.recipients.items()
-        )
-    if isinstance(error, smtplib.SMTPResponseException):
-        return f"{error.smtp_code} {_text(error.smtp_error)}"
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-
-
-def _text(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
