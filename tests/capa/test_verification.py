@@ -19,15 +19,9 @@ from scipy.stats import binom, binomtest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from qloop.capa.analysis import (
-    Verdict,
-    clopper_pearson,
-    detectable_reduction,
-    expected_failures,
-    needed_units,
-    rate_ratio_interval,
-    verify_effect,
-)
+from qloop.capa.analysis import Verdict, verify_effect
+from qloop.capa.cohort_size import detectable_reduction, expected_failures, needed_units
+from qloop.capa.rate_ratio import clopper_pearson, rate_ratio_interval
 from qloop.capa.verification import verify_change
 from qloop.cli import app
 from qloop.core.db import session_scope

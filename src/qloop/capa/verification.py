@@ -33,14 +33,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from qloop.capa.analysis import (
-    MAX_NEEDED_FAILURES,
-    EffectResult,
-    Verdict,
-    detectable_reduction,
-    expected_failures,
-    verify_effect,
-)
+from qloop.capa.analysis import EffectResult, Verdict, verify_effect
+from qloop.capa.cohort_size import MAX_NEEDED_FAILURES, detectable_reduction, expected_failures
 from qloop.capa.effect_terms import DEFAULT_TARGET_REDUCTION, MAX_WINDOW_DAYS, Cohort
 from qloop.core.clock import now
 from qloop.core.errors import InputError, NotFound
