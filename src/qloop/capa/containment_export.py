@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from qloop.capa.containment import NO_REGION, AffectedUnit, Containment
 from qloop.core.clock import now
 from qloop.core.errors import InputError
+from qloop.reports.csv_cells import csv_row
 from qloop.reports.xlsx import cell_value, keep_as_text
 
 #: the table's fixed columns: (field, English, Chinese, width)
@@ -107,15 +108,18 @@ def write_containment_csv(
     found: Containment, items: Iterable[AffectedUnit], handle: IO[str], *, lang: str = "en",
     bom: bool = True,
 ) -> int:  # fmt: skip
-    """Write the table to a text handle opened with ``newline=""``; returns the units."""
+    """Write the table to a text handle opened with ``newline=""``; returns the units.
+
+    Every cell goes through :func:`qloop.reports.csv_cells.csv_row`: serials, attribute
+    names and values come from imported files, and a spreadsheet must not run them."""
     zh = language(lang)
     if bom:
         handle.write("\ufeff")
     writer = csv.writer(handle, lineterminator="\r\n")
-    writer.writerow(headers(found, lang))
+    writer.writerow(csv_row(headers(found, lang)))
     written = 0
     for item in items:
-        writer.writerow(["" if v is None else v for v in cells(item, zh)])
+        writer.writerow(csv_row(cells(item, zh)))
         written += 1
     return written
 
