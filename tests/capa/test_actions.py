@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -420,9 +421,9 @@ def test_claim_updates(field: Engine, plan_id: int) -> None:
                                                "note": "sent to Wuxi"})  # fmt: skip
         assert (updated.status, updated.affected_units, updated.note) == (
             ClaimStatus.SUBMITTED, 120, "sent to Wuxi")  # fmt: skip
-    assert [e[3:] for e in trail(field, plan_id)[-3:]] == [
+    assert [e[3:] for e in trail(field, plan_id)[-4:]] == [
         ("status", "draft", "submitted"), ("affected_units", "100", "120"),
-        ("note", None, "sent to Wuxi")]  # fmt: skip
+        ("note", None, "sent to Wuxi"), ("total_claimed", "1200.0", "1440.0")]  # fmt: skip
     with session_scope(field) as session:
         for who in ("olga", "vic"):
             with pytest.raises(Forbidden, match="engineer role"):
@@ -442,6 +443,44 @@ def test_claim_updates(field: Engine, plan_id: int) -> None:
             with pytest.raises(InputError) as raised:
                 claims.update_claim(session, claim_id=number, changes=changes, user=eng)
             assert raised.value.column == column
+
+
+def cents(units: int, cost: str) -> float:
+    """units x cost in decimal arithmetic, to the cent, half up: the claim's rule, apart."""
+    exact = Decimal(units) * Decimal(cost)
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def test_editing_units_or_cost_recomputes_the_total(field: Engine, plan_id: int) -> None:
+    number = claim(field, plan_id).id  # 100 x 12 = 1200
+    before = len(trail(field, plan_id))
+
+    def edit(**changes: Any) -> float:
+        return update_claim(field, number, "eng", **changes).total_claimed
+
+    # 7 x 1.15 is 8.049999... in binary floating point, 8.05 in decimal
+    assert edit(affected_units="7", cost_per_unit="1.15") == cents(7, "1.15") == 8.05
+    assert edit(cost_per_unit="0.125") == cents(7, "0.125") == 0.88  # 0.875: half up
+    assert edit(affected_units="7") == 0.88  # nothing changed: no entry
+    assert edit(total_claimed="5") == 5.0  # negotiated
+    assert edit(affected_units="8") == 5.0  # a negotiated total stays
+    assert edit(total_claimed="") == cents(8, "0.125") == 1.0  # back to units x cost
+    assert edit(affected_units="10", total_claimed="2") == 2.0  # given with the units: wins
+    assert edit(total_claimed=None, cost_per_unit="19.99") == cents(10, "19.99") == 199.9
+    assert [e[3:] for e in trail(field, plan_id)[before:]] == [
+        ("affected_units", "100", "7"), ("cost_per_unit", "12.0", "1.15"),
+        ("total_claimed", "1200.0", "8.05"),
+        ("cost_per_unit", "1.15", "0.125"), ("total_claimed", "8.05", "0.88"),
+        ("total_claimed", "0.88", "5.0"),
+        ("affected_units", "7", "8"),
+        ("total_claimed", "5.0", "1.0"),
+        ("affected_units", "8", "10"), ("total_claimed", "1.0", "2.0"),
+        ("cost_per_unit", "0.125", "19.99"), ("total_claimed", "2.0", "199.9"),
+    ]  # fmt: skip
+    with session_scope(field) as session:
+        stored = session.get_one(SupplierClaim, number)
+        assert (stored.affected_units, stored.cost_per_unit, stored.total_claimed) == (
+            10, 19.99, 199.9)  # fmt: skip
 
 
 # --- files ------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -30,6 +29,7 @@ from qloop.core.clock import now
 from qloop.core.db import session_scope
 from qloop.core.settings import Settings
 from qloop.web.app import create_app
+from tests.api_client import ApiClient
 from tests.capa.test_plans import EFFECTIVE, build_field, open_investigation, person, trail
 from tests.web.test_pages import logged_in
 
@@ -44,34 +44,9 @@ ACTION_KEYS = {"id", "plan_id", "step", "title", "department", "owner", "due_dat
                "notes", "effective_date", "overdue", "updated_at"}  # fmt: skip
 
 
-@dataclass
-class Api:
-    """The test client with a token per role (and ``owner2``); ``call`` checks the status."""
-
-    client: TestClient
-    tokens: dict[str, str]
-    engine: Engine
-
-    def send(self, method: str, url: str, body: Any = None, role: str | None = "engineer") -> Any:
-        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
-        return self.client.request(method, url, json=body, headers=headers)
-
-    def call(
-        self, method: str, url: str, body: Any = None, *, role: str = "engineer", status: int = 200
-    ) -> Any:
-        response = self.send(method, url, body, role)
-        assert response.status_code == status, (method, url, body, response.text)
-        return response.json()
-
-    def problem(self, method: str, url: str, body: Any = None, *, role: str = "engineer",
-                status: int) -> dict[str, Any]:  # fmt: skip
-        """A refusal: the problem document, checked to be one."""
-        response = self.send(method, url, body, role)
-        assert response.status_code == status, (method, url, body, response.text)
-        assert response.headers["content-type"] == "application/problem+json"
-        found: dict[str, Any] = response.json()
-        assert found["status"] == status
-        return found
+class Api(ApiClient):
+    """The API client (:mod:`tests.api_client`, with a token for ``owner2`` too) that opens
+    plans."""
 
     def plan(self, **body: Any) -> dict[str, Any]:
         number = open_investigation(self.engine)
@@ -283,6 +258,9 @@ def test_claims_api(api: Api) -> None:
                      status=201)  # fmt: skip
     assert (given["total_claimed"], given["currency"]) == (25.0, "USD")
     claim_url = f"/api/v1/claims/{made['id']}"
+    assert api.call("PATCH", claim_url, {"affected_units": 300})["total_claimed"] == 37.5
+    back = api.call("PATCH", f"/api/v1/claims/{given['id']}", {"total_claimed": None})
+    assert back["total_claimed"] == 30.0  # the negotiated 25 dropped: 3 x 10 again
     assert api.call("PATCH", claim_url, {"status": "submitted"})["status"] == "submitted"
     api.problem("PATCH", claim_url, {"status": "paid"}, status=409)
     assert api.call("PATCH", claim_url, {"status": "accepted"})["status"] == "accepted"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy.engine import Engine
 from qloop.core.db import session_scope
 from qloop.rca.fishbone_drawing import fishbone_labels
 from qloop.rca.investigations import create_investigation, history_of
+from tests.api_client import ApiClient
 
 SVG = "{http://www.w3.org/2000/svg}"
 CATEGORIES = ("man", "machine", "material", "method", "measurement", "environment")
@@ -26,32 +26,14 @@ ROW_KEYS = {"id", "position", "item", "function", "failure_mode", "effect", "sev
 ROW = {"item": "Pack", "failure_mode": "swelling", "severity": 9, "occurrence": 4, "detection": 7}
 
 
-@dataclass
-class Api:
-    """The test client with a token per role; ``call`` checks the status code."""
-
-    client: TestClient
-    tokens: dict[str, str]
-    engine: Engine
+class Api(ApiClient):
+    """The API client (:mod:`tests.api_client`) that opens investigations."""
 
     def open(self, title: str = "Swelling P1") -> str:
         """A new investigation; its API path."""
         with session_scope(self.engine) as session:
             number = create_investigation(session, title=title, user_name="li").id
         return f"/api/v1/investigations/{number}"
-
-    def send(self, method: str, url: str, body: Any = None, role: str | None = "engineer") -> Any:
-        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
-        return self.client.request(method, url, json=body, headers=headers)
-
-    def call(
-        self, method: str, url: str, body: Any = None, *, role: str = "engineer", status: int = 200
-    ) -> Any:
-        response = self.send(method, url, body, role)
-        assert response.status_code == status, (method, url, body, response.text)
-        if response.headers.get("content-type", "").endswith("json"):
-            return response.json()
-        return response.text
 
 
 @pytest.fixture

@@ -1,7 +1,11 @@
 """Supplier claims: what the supplier of a bad lot is asked to pay back.
 
-The total is affected units x cost per unit unless a total is given (a negotiated sum);
-the status moves draft -> submitted -> accepted | rejected, accepted -> paid."""
+The total is affected units x cost per unit unless a total is given (a negotiated sum).
+An edit of the units or the cost recomputes a total that was their product, with its own
+audit entry, so the claim never asks for a sum its own figures contradict; a negotiated
+total (one that differs from the product) stays, and an edit that gives a total keeps
+that one. An empty total in an edit goes back to units x cost. The status moves draft ->
+submitted -> accepted | rejected, accepted -> paid."""
 
 from __future__ import annotations
 
@@ -68,17 +72,30 @@ def update_claim(
     if claim is None:
         raise NotFound(f"no supplier claim {claim_id}")
     _open_plan(session, claim.plan_id)
+    derived = claim.total_claimed == _total(claim.affected_units, claim.cost_per_unit)
+    recompute = derived
     for field, raw in changes.items():
         if field not in FIELDS:
             raise InputError(f"{field} cannot be changed", column=field)
-        new = _parsed(claim, field, raw)
-        old = getattr(claim, field)
-        if new != old:
-            setattr(claim, field, new)
-            audit(session, plan_id=claim.plan_id, user_name=user.name, entity="claim",
-                  entity_id=claim.id, field=field, old=old, new=new)  # fmt: skip
+        if field == "total_claimed":
+            recompute = raw in (None, "")  # given: it wins; emptied: units x cost again
+            if recompute:
+                continue
+        _change(session, claim, field, _parsed(claim, field, raw), user)
+    if recompute:
+        _change(session, claim, "total_claimed",
+                _total(claim.affected_units, claim.cost_per_unit), user)  # fmt: skip
     session.flush()
     return claim
+
+
+def _change(session: Session, claim: SupplierClaim, field: str, new: Any, user: User) -> None:
+    """Set one field and audit it, when it really changes."""
+    old = getattr(claim, field)
+    if new != old:
+        setattr(claim, field, new)
+        audit(session, plan_id=claim.plan_id, user_name=user.name, entity="claim",
+              entity_id=claim.id, field=field, old=old, new=new)  # fmt: skip
 
 
 def list_claims(session: Session, plan_id: int) -> list[SupplierClaim]:
