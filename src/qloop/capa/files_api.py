@@ -10,19 +10,11 @@ from fastapi.responses import Response
 from qloop.capa.api import Id
 from qloop.capa.files import attach_file, file_content
 from qloop.capa.schemas import FileRead
-from qloop.core.errors import InputError
 from qloop.web.deps import OwnerRole, Reader, SessionDep, SettingsDep
 from qloop.web.downloads import attachment
+from qloop.web.uploads import read_limited
 
 router = APIRouter(prefix="/api/v1", tags=["corrective actions"])
-
-
-async def read_limited(upload: UploadFile, limit: int) -> bytes:
-    """The upload's bytes, refusing (without reading on) past ``limit``."""
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise InputError(f"larger than the limit of {limit:,} bytes", file=upload.filename)
-    return data
 
 
 @router.post("/plans/{plan_id}/files", response_model=FileRead, status_code=201)

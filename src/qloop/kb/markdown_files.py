@@ -41,6 +41,7 @@ from qloop.kb.files import sync
 from qloop.kb.markdown_attachments import read_attachments, write_attachments
 from qloop.kb.models import Article
 from qloop.kb.service import create_article, link_translation, record_edit, update_article
+from qloop.reports.csv_cells import csv_row
 
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.DOTALL)
 MAX_FILE_BYTES = 1_000_000
@@ -114,7 +115,7 @@ def import_directory(
         with result.rejects_path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["file", "reason"])
-            writer.writerows(result.rejected)
+            writer.writerows(csv_row(row) for row in result.rejected)
     return result
 
 

@@ -13,6 +13,7 @@ from qloop.core.json_values import json_ready
 from qloop.intake.models import Product
 from qloop.kpi.charts import CHARTS, chart_frame
 from qloop.kpi.definitions import METRICS, Better
+from qloop.reports.csv_cells import csv_cell
 from qloop.web.deps import (
     PageUser,
     Reader,
@@ -68,14 +69,12 @@ def charts_page(
 
 
 def _spreadsheet_safe(frame: Any) -> Any:
-    """Text cells starting like a formula (``=``, ``+``, ``-``, ``@``) get a leading ``'``, so
-    a spreadsheet opening the CSV shows them instead of running them (OWASP's advice)."""
+    """Text cells a spreadsheet would run as a formula get a leading ``'``
+    (:func:`qloop.reports.csv_cells.csv_cell`, OWASP's advice)."""
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object:
-            safe[column] = safe[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
-            )
+            safe[column] = safe[column].map(csv_cell)
     return safe
 
 

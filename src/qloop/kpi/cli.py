@@ -19,6 +19,7 @@ from qloop.core.errors import QloopError
 from qloop.core.settings import get_settings
 from qloop.kpi.definitions import METRIC_BY_KEY, METRIC_KEYS, GroupBy
 from qloop.kpi.periods import PeriodKind
+from qloop.reports.csv_cells import csv_row
 
 kpi_app = typer.Typer(
     help="Service-quality KPIs: cases, MTTR, first-time fix, repeats, CSAT, cases per 1000.",
@@ -78,7 +79,7 @@ def _write_csv(records: list[dict[str, Any]], by: GroupBy | None) -> None:
     columns = ["period", *([by.value] if by else []), *METRIC_KEYS]
     writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in records)
+    writer.writerows(dict(zip(row, csv_row(row.values()), strict=True)) for row in records)
 
 
 #: terminal headers short enough for 80 columns (the full names are in the README)
