@@ -5,9 +5,13 @@ for Chinese and English searches; an article renders its Markdown, in either UI 
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from qloop.accounts import service as accounts
@@ -143,4 +147,34 @@ def test_an_article_renders_its_markdown_in_either_ui_language(
     assert page.locator(".article .markdown h2").all_inner_texts()[:3] == [
         "症状", "根本原因", "解决方法"]  # fmt: skip
     assert page.locator(".article[lang=zh-CN]").count() == 1
+    page.close()
+
+
+def test_an_articles_pictures_show_and_an_engineer_attaches_one(
+    browser: object, server: str, demo: DemoDb, tmp_path: Path
+) -> None:
+    """The demo door-seal article shows its drawing where the body names it (the browser
+    decodes it: served as an image, not blocked), and a picture attached through the form
+    appears in the files and in the text that names it."""
+    article_id, _title = demo[2]["wm7-door-seal-leak"]
+    page = browser.new_page()  # type: ignore[attr-defined]
+    log_in(page, server, f"/kb/{article_id}", "li.wei")
+    drawing = page.locator(".article .markdown img").first
+    assert drawing.get_attribute("src") == (
+        f"/kb/{article_id}/files/wm7-door-seal-leak-zone.png")  # fmt: skip
+    page.wait_for_function("img => img.complete && img.naturalWidth > 300",
+                           arg=drawing.element_handle())  # fmt: skip
+    photo = tmp_path / "torn lip.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "orange").save(buffer, format="PNG")
+    photo.write_bytes(buffer.getvalue())
+    page.set_input_files("#files input[type=file]", str(photo))
+    page.click("#files form[enctype] button[type=submit]")  # Attach / 附加: the user's language
+    page.wait_for_url(f"{server}/kb/{article_id}#files")
+    assert page.locator("#files li", has_text="torn lip.png").count() == 1
+    shown = page.locator("#files img[alt='torn lip.png']")
+    page.wait_for_function("img => img.complete && img.naturalWidth === 40",
+                           arg=shown.element_handle())  # fmt: skip
+    meta = page.inner_text(".article .meta")  # in the user's language, English or Chinese
+    assert re.search(r"(version|版本) 3 ", meta), meta  # created, its drawing, the photo
     page.close()

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from qloop.kb.models import Article, IndexTerm
@@ -112,7 +113,20 @@ def reindex_all(session: Session, *, progress: Callable[[int, int], None] | None
         session.flush()
         if progress is not None:
             progress(start + len(chunk), len(ids))
+    _compact_postings(session)
     return len(ids)
+
+
+def _compact_postings(session: Session) -> None:
+    """Rebuild the postings' covering index once its rows are all in: filled in article
+    order, its B-tree (ordered by term) ends up split over half-empty pages, which every
+    search then walks (p95 of benchmarks/kb_latency.py about a quarter higher)."""
+    name = "ix_kb_index_terms_term_postings"
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sql(f"REINDEX INDEX {name}"))
+    else:
+        session.execute(sql(f"REINDEX {name}"))
+    session.execute(sql("ANALYZE kb_index_terms"))
 
 
 def _insert(session: Session, articles: list[Article], labels: Labels) -> int:
