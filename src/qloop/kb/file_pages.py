@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from qloop.kb import files
 from qloop.kb.models import ArticleFile
 from qloop.web.deps import PageUser, SessionDep, SettingsDep
-from qloop.web.downloads import attachment
+from qloop.web.downloads import attachment, content_disposition
 from qloop.web.form_changes import form_change
 
 pages = APIRouter(include_in_schema=False)
@@ -35,7 +35,7 @@ def served(found: ArticleFile, data: bytes) -> Response:
     if not files.is_image(found.content_type):
         return attachment(data, found.name, found.content_type)
     headers = {
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(found.name, safe='')}",
+        "Content-Disposition": content_disposition(found.name, inline=True),
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": "private, max-age=300",

@@ -69,8 +69,7 @@ def attach(
     """Attach a file; one of the same name is replaced (kept, marked removed)."""
     article = require_article(session, article_id)
     shown = checked(name, data, limit)
-    media_type = detected_type(data) or "application/octet-stream"
-    found, changed = _put(session, article, shown, data, media_type, user_name)
+    found, changed = _put(session, article, shown, data, user_name)
     if changed:
         record_edit(session, article, user_name)
     return found
@@ -85,8 +84,7 @@ def sync(session: Session, article: Article, wanted: dict[str, bytes], user_name
             current.removed_at, current.removed_by = now(), user_name
             changed = True
     for name, data in wanted.items():
-        media_type = detected_type(data) or "application/octet-stream"
-        changed = _put(session, article, name, data, media_type, user_name)[1] or changed
+        changed = _put(session, article, name, data, user_name)[1] or changed
     changed = changed or list(article.attachments) != list(wanted)
     article.attachments = list(wanted)
     session.flush()
@@ -107,9 +105,10 @@ def checked(name: str, data: bytes, limit: int) -> str:
 
 
 def _put(
-    session: Session, article: Article, name: str, data: bytes, media_type: str, user_name: str
+    session: Session, article: Article, name: str, data: bytes, user_name: str
 ) -> tuple[ArticleFile, bool]:
-    """Keep ``data`` as the article's file ``name`` (replacing another of that name)."""
+    """Keep ``data`` (passed by :func:`checked`) as the article's file ``name``, replacing
+    another of that name."""
     digest = hashlib.sha256(data).hexdigest()
     current = _active(session, article.id, name)
     if current is not None and current.sha256 == digest:
@@ -117,6 +116,7 @@ def _put(
     stamp = now()
     if current is not None:
         current.removed_at, current.removed_by = stamp, user_name
+    media_type = detected_type(data) or "application/octet-stream"
     found = ArticleFile(article_id=article.id, name=name, content_type=media_type,
                         size=len(data), data=data, sha256=digest, uploaded_at=stamp,
                         uploaded_by=user_name)  # fmt: skip

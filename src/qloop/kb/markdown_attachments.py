@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from qloop.core.errors import InputError
 from qloop.kb.files import checked, detected_type, files_of
 from qloop.kb.models import Article
-from qloop.kb.render import addresses
+from qloop.kb.render import addresses, is_relative
 
 COLUMN = "attachments"
 
@@ -44,7 +44,7 @@ def read_attachments(
         _take(wanted, origin, relative, path, limit, source)
     for address in addresses(body):
         relative = unquote(address.split("#")[0].split("?")[0])
-        path = _inside(md_path, root, relative) if _is_relative(relative) else None
+        path = _inside(md_path, root, relative)
         if path is None or not path.is_file() or relative in origin.values():
             continue  # a web address, another article, a missing picture: left as written
         with path.open("rb") as handle:
@@ -85,17 +85,9 @@ def _take(
     wanted[name], origin[name] = data, relative
 
 
-def _is_relative(address: str) -> bool:
-    return (
-        bool(address)
-        and not address.startswith(("/", "#", "\\"))
-        and (":" not in address.split("/")[0])
-    )
-
-
 def _inside(md_path: Path, root: Path, relative: str) -> Path | None:
     """The file ``relative`` names beside ``md_path``, if it lies inside ``root``."""
-    if not _is_relative(relative.strip()):
+    if not is_relative(relative.strip()):
         return None
     path = (md_path.parent / relative.strip()).resolve()
     return path if path.is_relative_to(root.resolve()) else None

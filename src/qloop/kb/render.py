@@ -8,7 +8,7 @@ that file: the body names its pictures the way its author saved them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from urllib.parse import unquote
 
@@ -44,36 +44,42 @@ def markdown_html(text: str, files: Mapping[str, str] | None = None) -> str:
 
 def addresses(text: str) -> list[str]:
     """Every image and link address in a Markdown text, in order."""
-    found: list[str] = []
+    found = (token.attrGet(key) for token, key in _addressed(_parser().parse(text or "")))
+    return [str(address) for address in found if address]
 
-    def walk(tokens: list[Token]) -> None:
-        for token in tokens:
-            if token.children:
-                walk(token.children)
-            key = "src" if token.type == "image" else "href" if token.type == "link_open" else None
-            if key is not None and token.attrGet(key):
-                found.append(str(token.attrGet(key)))
 
-    walk(_parser().parse(text or ""))
-    return found
+def is_relative(address: str) -> bool:
+    """An address relative to the page or file it stands in: no scheme, no leading slash
+    (or backslash), not a fragment."""
+    return (
+        bool(address)
+        and not address.startswith((*_SAFE_SCHEMES, "\\"))
+        and (":" not in address.split("/")[0])
+    )
 
 
 def attached_name(url: str, names: Mapping[str, str] | set[str]) -> str | None:
     """The attached file a relative address names (its last part), or None."""
     address = url.strip()
-    if not address or address.startswith(_SAFE_SCHEMES) or ":" in address.split("/")[0]:
+    if not is_relative(address):
         return None
     last = unquote(address.split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1])
     return last if last in names else None
 
 
-def _point_at_files(tokens: list[Token], files: Mapping[str, str]) -> None:
+def _addressed(tokens: list[Token]) -> Iterator[tuple[Token, str]]:
+    """Every image (``src``) and link (``href``) token, depth first, with its address key."""
     for token in tokens:
         if token.children:
-            _point_at_files(token.children, files)
-        key = "src" if token.type == "image" else "href" if token.type == "link_open" else None
-        if key is None:
-            continue
+            yield from _addressed(token.children)
+        if token.type == "image":
+            yield token, "src"
+        elif token.type == "link_open":
+            yield token, "href"
+
+
+def _point_at_files(tokens: list[Token], files: Mapping[str, str]) -> None:
+    for token, key in _addressed(tokens):
         name = attached_name(str(token.attrGet(key) or ""), files)
         if name is not None:
             token.attrSet(key, files[name])
