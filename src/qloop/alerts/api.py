@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from qloop.alerts import service
 from qloop.alerts.schemas import AlertRead, alert_json
 from qloop.core.storable import StorableBody
-from qloop.web.deps import Engineer, Reader, SessionDep, SettingsDep
+from qloop.web.deps import Engineer, Reader, RecordId, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -34,7 +34,7 @@ def _read(alert: Any, lang: str) -> AlertRead:
 
 Lang = Annotated[str, Query(pattern="^(en|zh)$")]
 #: an id a database integer can hold (larger ones would overflow before the look-up)
-AlertId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+AlertId = RecordId
 
 
 @router.get("/alerts", response_model=list[AlertRead])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from qloop.capa import actions as action_service
 from qloop.capa import claims, plans
@@ -29,10 +29,10 @@ from qloop.capa.schemas import (
     plan_detail,
 )
 from qloop.core.clock import now
-from qloop.web.deps import Engineer, OwnerRole, Reader, SessionDep
+from qloop.web.deps import Engineer, OwnerRole, Reader, RecordId, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["corrective actions"])
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = RecordId
 QueryId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 

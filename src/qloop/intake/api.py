@@ -8,7 +8,6 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, UploadFile
-from fastapi import Path as FastApiPath
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -25,12 +24,12 @@ from qloop.intake.schemas import (
     SurveyRead,
     UnitDetail,
 )
-from qloop.web.deps import Engineer, Reader, SessionDep, SettingsDep
+from qloop.web.deps import Engineer, Reader, RecordId, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]  # a 32-bit bound every database takes
-RunId = Annotated[int, FastApiPath(ge=1, le=2**31 - 1)]
+RunId = RecordId
 
 
 def case_filters(

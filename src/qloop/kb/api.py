@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from qloop.core.errors import InputError
 from qloop.kb import service
@@ -18,10 +18,10 @@ from qloop.kb.files import files_of
 from qloop.kb.render import markdown_html
 from qloop.kb.schemas import ArticleRead, ArticleWrite, PreviewWrite, StatusWrite, VersionRead
 from qloop.kb.search import search_articles
-from qloop.web.deps import Engineer, Reader, SessionDep
+from qloop.web.deps import Engineer, Reader, RecordId, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge base"])
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = RecordId
 Text = Annotated[str | None, Query(max_length=100)]
 
 

@@ -11,12 +11,12 @@ from fastapi.responses import Response
 
 from qloop.kb import files
 from qloop.kb.models import ArticleFile
-from qloop.web.deps import PageUser, SessionDep, SettingsDep
+from qloop.web.deps import PageUser, RecordId, SessionDep, SettingsDep
 from qloop.web.downloads import attachment, content_disposition
 from qloop.web.form_changes import form_change
 
 pages = APIRouter(include_in_schema=False)
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = RecordId
 Csrf = Annotated[str | None, Form()]
 
 

@@ -6,19 +6,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Query, Response, UploadFile
 
 from qloop.kb import files
 from qloop.kb.file_pages import file_address
 from qloop.kb.models import ArticleFile
 from qloop.kb.schemas import ArticleFileRead
 from qloop.kb.service import can_write, require_article
-from qloop.web.deps import Engineer, Reader, SessionDep, SettingsDep
+from qloop.web.deps import Engineer, Reader, RecordId, SessionDep, SettingsDep
 from qloop.web.downloads import attachment
 from qloop.web.uploads import read_limited
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge base"])
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = RecordId
 
 
 def _read(article_id: int, found: ArticleFile) -> ArticleFileRead:

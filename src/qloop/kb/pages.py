@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from qloop.accounts.models import Role
@@ -20,13 +20,12 @@ from qloop.kb.models import ArticleKind, ArticleStatus
 from qloop.kb.render import markdown_html
 from qloop.kb.search import search_articles
 from qloop.web.csrf import check_session_form
-from qloop.web.deps import PageUser, SessionDep, demand_role, page_context, render
+from qloop.web.deps import PageUser, RecordId, SessionDep, demand_role, page_context, render
 from qloop.web.form_changes import form_change
 
 pages = APIRouter(include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=100)]
-#: a record number every database takes (past 2**63 SQLite cannot even bind it: a 500)
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = RecordId
 Field = Annotated[str, Form(max_length=300)]
 Csrf = Annotated[str | None, Form()]
 

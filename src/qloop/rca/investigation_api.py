@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from qloop.rca import investigations as service
 from qloop.rca.models import InvestigationStatus
@@ -16,10 +14,10 @@ from qloop.rca.schemas import (
     InvestigationUpdate,
     detail_of,
 )
-from qloop.web.deps import Engineer, Reader, SessionDep
+from qloop.web.deps import Engineer, Reader, RecordId, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["investigations"])
-InvestigationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+InvestigationId = RecordId
 
 
 @router.get("/investigations", response_model=list[InvestigationRead])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from qloop.core.i18n import negotiate
@@ -27,10 +27,10 @@ from qloop.rca.tool_schemas import (
     SuspectCause,
     lines_json,
 )
-from qloop.web.deps import Engineer, Reader, SessionDep
+from qloop.web.deps import Engineer, Reader, RecordId, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["investigations"])
-ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ItemId = RecordId
 BASE = "/investigations/{investigation_id}"
 
 
