@@ -65,6 +65,14 @@ def an_article(session: Session, status: str = "published", body: str = "") -> A
     return service.create_article(session, values=values, user_name="eng")
 
 
+def put(
+    session: Session, article_id: int, name: str, data: bytes, user_name: str = "eng"
+) -> ArticleFile:
+    """``files.attach`` within the test limit."""
+    return files.attach(session, article_id=article_id, name=name, data=data,
+                        user_name=user_name, limit=LIMIT)  # fmt: skip
+
+
 # --- what is taken ----------------------------------------------------------------------
 
 
@@ -95,14 +103,7 @@ def test_anything_else_is_refused_whatever_its_name(session: Session, data: byte
     assert files.detected_type(data) is None
     article = an_article(session)
     with pytest.raises(InputError) as refused:
-        files.attach(
-            session,
-            article_id=article.id,
-            name="photo.png",
-            data=data,
-            user_name="eng",
-            limit=LIMIT,
-        )
+        put(session, article.id, "photo.png", data)
     assert refused.value.file == "photo.png" and "not an image or PDF" in refused.value.reason
     assert session.scalars(select(ArticleFile)).all() == []
 
@@ -137,9 +138,7 @@ def test_a_file_without_a_usable_name_is_refused(bad: str) -> None:
 def test_empty_and_oversized_files_are_refused(session: Session) -> None:
     article = an_article(session)
     with pytest.raises(InputError, match="empty"):
-        files.attach(
-            session, article_id=article.id, name="a.png", data=b"", user_name="eng", limit=LIMIT
-        )
+        put(session, article.id, "a.png", b"")
     data = image("PNG")
     with pytest.raises(InputError, match=f"{len(data):,} bytes; at most {len(data) - 1:,}"):
         files.attach(
@@ -162,20 +161,12 @@ def test_empty_and_oversized_files_are_refused(session: Session) -> None:
 def test_attach_replace_and_remove_are_versions_and_nothing_is_lost(session: Session) -> None:
     article = an_article(session)
     red, blue = image("PNG", "red"), image("PNG", "blue")
-    first = files.attach(
-        session, article_id=article.id, name="cell.png", data=red, user_name="eng", limit=LIMIT
-    )
-    files.attach(
-        session, article_id=article.id, name="sop.pdf", data=PDF, user_name="eng", limit=LIMIT
-    )
+    first = put(session, article.id, "cell.png", red)
+    put(session, article.id, "sop.pdf", PDF)
     assert article.version == 3 and article.attachments == ["cell.png", "sop.pdf"]
-    again = files.attach(
-        session, article_id=article.id, name="cell.png", data=red, user_name="eng", limit=LIMIT
-    )
+    again = put(session, article.id, "cell.png", red)
     assert again.id == first.id and article.version == 3  # the same file: no edit
-    second = files.attach(
-        session, article_id=article.id, name="cell.png", data=blue, user_name="ann", limit=LIMIT
-    )
+    second = put(session, article.id, "cell.png", blue, user_name="ann")
     assert article.version == 4 and article.attachments == ["sop.pdf", "cell.png"]
     assert first.removed_by == "ann" and first.removed_at is not None
     pdf = files.files_of(session, article)[0]
@@ -208,14 +199,7 @@ def test_attach_replace_and_remove_are_versions_and_nothing_is_lost(session: Ses
 
 def test_an_edit_of_the_text_keeps_the_files(session: Session) -> None:
     article = an_article(session)
-    files.attach(
-        session,
-        article_id=article.id,
-        name="cell.png",
-        data=image("PNG"),
-        user_name="eng",
-        limit=LIMIT,
-    )
+    put(session, article.id, "cell.png", image("PNG"))
     values = ArticleInput.parse(
         {
             "title": "Battery swelling (PX9)",
@@ -231,14 +215,7 @@ def test_an_edit_of_the_text_keeps_the_files(session: Session) -> None:
 
 def test_viewers_reach_the_files_of_published_articles_only(session: Session) -> None:
     draft = an_article(session, status="draft")
-    files.attach(
-        session,
-        article_id=draft.id,
-        name="cell.png",
-        data=image("PNG"),
-        user_name="eng",
-        limit=LIMIT,
-    )
+    put(session, draft.id, "cell.png", image("PNG"))
     with pytest.raises(NotFound):
         files.file_by_name(session, article_id=draft.id, name="cell.png", reader=VIEWER)
     assert (
@@ -383,14 +360,7 @@ def test_an_engineer_attaches_in_the_page_and_readers_see_the_picture(
 def test_a_pdf_is_offered_as_a_download(client: TestClient, engine: Engine) -> None:
     with session_scope(engine) as session:
         article = an_article(session).id
-        files.attach(
-            session,
-            article_id=article,
-            name="SOP 换封圈.pdf",
-            data=PDF,
-            user_name="eng",
-            limit=LIMIT,
-        )
+        put(session, article, "SOP 换封圈.pdf", PDF)
     logged_in(client, engine, Role.VIEWER)
     got = client.get(f"/kb/{article}/files/SOP%20%E6%8D%A2%E5%B0%81%E5%9C%88.pdf")
     assert got.status_code == 200 and got.content == PDF
@@ -407,9 +377,7 @@ def test_files_go_out_with_the_markdown_and_come_back(engine: Engine, tmp_path: 
         article = an_article(session, body="## Symptoms\n\n![Swollen](cell.png)\n")
         article.slug = "battery/swelling"
         for name, data in (("cell.png", png), ("拆解.jpg", jpeg), ("sop.pdf", PDF)):
-            files.attach(
-                session, article_id=article.id, name=name, data=data, user_name="eng", limit=LIMIT
-            )
+            put(session, article.id, name, data)
         export_directory(session, tmp_path / "out")
     written = (tmp_path / "out" / "battery-swelling.md").read_text(encoding="utf-8")
     assert "attachments: [battery-swelling/cell.png, battery-swelling/拆解.jpg," in written
