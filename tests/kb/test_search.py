@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from qloop.core.db import session_scope
-from qloop.kb import maxscore
 from qloop.kb.index import index_article, reindex_all, remove_from_index
 from qloop.kb.models import Article, ArticleKind, ArticleStatus, IndexTerm
 from qloop.kb.search import MODE_BOOST, PRODUCT_BOOST, rank_articles, search_articles
@@ -316,57 +314,3 @@ def test_failure_mode_is_indexed_by_its_name_in_the_article_language(corpus: Ses
     # a code the taxonomy does not know is indexed by its words
     with_code = make_article(corpus, "odd", failure_modes=["odd_rattle_thing"])
     assert indexed("odd") >= {"odd", "rattl", "thing"} and with_code.index_length > 0
-
-
-WORDS = ("battery swelling cover charger port noise hum rattle leak seal door pump screen crack "
-         "glass drop spindle bearing alarm fan filter motor 电池 鼓包 漏水 屏幕 异响 充电 主轴 "
-         "轴承 风扇 电机 后盖 门封").split()  # fmt: skip
-QUERIES = [
-    "battery swelling",
-    "noise pump rattle",
-    "leak seal door filter",
-    "crack",
-    "电池鼓包",
-    "漏水 门封",
-    "主轴轴承异响",
-    "屏",
-    "fan motor hum alarm charger",
-    "后盖顶起 电池",
-]
-
-
-@pytest.fixture
-def random_corpus(engine: Engine) -> Iterator[Session]:
-    rng = random.Random(7)
-    with session_scope(engine) as session:
-        for number in range(60):
-            words = rng.choices(WORDS, k=rng.randint(3, 25))
-            make_article(session, f"A{number:02d} " + " ".join(words[:3]),
-                         symptoms=" ".join(words[3:]), lang=rng.choice(["en", "zh"]))  # fmt: skip
-        yield session
-
-
-def test_maxscore_gives_the_list_of_scoring_every_article(
-    random_corpus: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A pool of 2 and one term per read make MaxScore stop early as often as it can;
-    a pool holding every article never stops early (every term read for every article)."""
-    monkeypatch.setattr(maxscore, "POOL", 10**6)
-    every = {q: [(h.id, h.score) for h in search_articles(random_corpus, q)] for q in QUERIES}
-    monkeypatch.setattr(maxscore, "POOL", 2)
-    monkeypatch.setattr(maxscore, "CHEAP_ROWS", 1)
-    for query in QUERIES:
-        assert [(h.id, h.score) for h in search_articles(random_corpus, query)] == every[query]
-        assert every[query]
-
-
-def test_read_budget_scores_the_rest_for_the_best_so_far(
-    random_corpus: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    full = search_articles(random_corpus, "battery swelling noise", limit=3)
-    monkeypatch.setattr(maxscore, "READ_BUDGET", 1)
-    monkeypatch.setattr(maxscore, "FINAL_POOL", 5)
-    capped = search_articles(random_corpus, "battery swelling noise", limit=3)
-    assert len(capped) == 3
-    assert all(h.score <= full[0].score for h in capped)
-    assert [h.score for h in capped] == sorted((h.score for h in capped), reverse=True)

@@ -1,22 +1,23 @@
 """Knowledge-base search: the search box (``search_articles``) and the articles like a
-case's text (``rank_articles``), ranked by BM25 (``kb/maxscore.py`` has the formula).
+case's text (``rank_articles``), ranked by BM25 (``kb/bm25.py`` has the formula).
 
-Queries: n(t) (one ``GROUP BY term``), N and avgdl (one aggregate), then the postings, most
-telling terms first, joined to their article for the filters and ``|d|`` (``WHERE term IN
-(...)``), stopping early by MaxScore (``top_scores``): the same top list as scoring every
-article, reading far fewer postings. At most ``MAX_SCORED_TERMS`` terms count (those of
-highest ``w * idf``), and ``READ_BUDGET`` caps the postings read for every article once
-``limit`` articles are found. Filters never change a score (N, avgdl and n(t) are counted
-over the whole index), and ties go to the lower id, so SQLite and PostgreSQL give the same
-list by construction.
+Queries: n(t) (one ``GROUP BY term``), N and avgdl (one aggregate), then the BM25 sums of
+the filtered articles in the database (one ``GROUP BY article_id`` over the postings of
+the query's most telling terms, joined to their article for the filters and ``|d|``), and
+the candidates' postings by primary key, scored again in Python (``top_scores``). At most
+``MAX_SCORED_TERMS`` terms count (those of highest ``w * idf``), and ``HEAD_POSTINGS``
+caps the postings the database sums. Filters never change a score (N, avgdl and n(t) are
+counted over the whole index), and ties go to the lower id, so SQLite and PostgreSQL give
+the same list by construction.
 
-Latency (``benchmarks/kb_latency.py``): two covering indexes (migration 0010) make both
-reads index-only, so neither walks the rows with their long bodies (SQLite stores a long
-body before ``index_length``): ``ix_kb_index_terms_term_postings`` on ``kb_index_terms
-(term, article_id, frequency)`` for the postings and ``ix_kb_articles_scoring`` on
-``kb_articles (id, index_length, status, lang)`` for the lengths and the status and
-language filters. PostgreSQL's index-only scans need its routine VACUUM. A product or
-failure-mode filter tests the JSON lists of each article holding a term.
+Latency (``benchmarks/kb_latency.py``): two covering indexes (migration 0010) make the
+sums read indexes alone, so neither back end walks the rows with their long bodies
+(SQLite stores a long body before ``index_length``): ``ix_kb_index_terms_term_postings``
+on ``kb_index_terms (term, article_id, frequency)`` for the postings and
+``ix_kb_articles_scoring`` on ``kb_articles (id, index_length, status, lang)`` for the
+lengths and the status and language filters. PostgreSQL's index-only scans need its
+routine VACUUM. A product or failure-mode filter tests the JSON lists of each article
+holding a term.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from qloop.kb.bm25 import Boosts, top_scores
 from qloop.kb.json_lists import lists_any
-from qloop.kb.maxscore import Boosts, top_scores
 from qloop.kb.models import Article, ArticleStatus
 from qloop.kb.snippets import snippet
 from qloop.kb.text import SYNONYM_WEIGHT, plain, query_weights

@@ -1,8 +1,9 @@
-"""The read budget of MaxScore under a selective filter, on both back ends.
+"""The cap on the postings the database sums, under a selective filter, on both back ends.
 
-``READ_BUDGET`` caps the postings read for every article, counted by the terms' global
-document frequencies. A filter (one product) may hold none of the most telling term: the
-budget must not stop reading then, before ``limit`` articles are found. The expected lists
+``HEAD_POSTINGS`` caps the postings of the terms the database sums for every article (the
+head), counted by the terms' global document frequencies. A filter (one product) may hold
+none of the most telling term's postings: the head must then grow, term by term, until
+``limit`` articles are found. The expected lists
 are computed here by scoring every filtered article with ``bm25_term`` from the index rows.
 """
 
@@ -16,8 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from qloop.core.db import session_scope
-from qloop.kb import maxscore
-from qloop.kb.maxscore import bm25_term
+from qloop.kb import bm25
+from qloop.kb.bm25 import bm25_term
 from qloop.kb.models import Article, ArticleStatus, IndexTerm
 from qloop.kb.search import SearchHit, search_articles
 from tests.kb.test_search import make_article
@@ -96,31 +97,29 @@ def test_the_rocks_are_what_the_test_says(rocks: Session) -> None:
 
 
 @pytest.mark.parametrize("limit", [3, 6, 10])
-def test_the_budget_reads_on_until_limit_articles_are_found(
+def test_the_head_grows_until_limit_articles_are_found(
     rocks: Session, monkeypatch: pytest.MonkeyPatch, limit: int
 ) -> None:
-    """zircon (read first) has no WM7 article and quartz's 13 postings pass the budget of
-    5: reading must go on through basalt while fewer than ``limit`` articles are found,
-    and then every article read is scored in full (the terms ran out): exact."""
-    monkeypatch.setattr(maxscore, "READ_BUDGET", 5)
-    monkeypatch.setattr(maxscore, "CHEAP_ROWS", 1)
+    """zircon (read first) has no WM7 article and quartz's 13 postings pass the cap of
+    5: the head must grow through basalt while fewer than ``limit`` articles are found,
+    and then holds every term: exact."""
+    monkeypatch.setattr(bm25, "HEAD_POSTINGS", 5)
     hits = search_articles(rocks, QUERY, product="WM7", limit=limit)
     assert_hits(hits, expected(rocks, "WM7", limit))
 
 
-def test_once_limit_articles_are_found_the_budget_stops_reading(
+def test_once_limit_articles_are_found_the_head_stops_growing(
     rocks: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With ``limit`` 2 the two WM7 quartz articles suffice: basalt (over the budget) is
-    then read for them only, so the articles holding basalt alone are left out."""
-    monkeypatch.setattr(maxscore, "READ_BUDGET", 5)
-    monkeypatch.setattr(maxscore, "CHEAP_ROWS", 1)
+    """With ``limit`` 2 the two WM7 quartz articles suffice: basalt (over the cap) is
+    then scored for them only, so the articles holding basalt alone are left out."""
+    monkeypatch.setattr(bm25, "HEAD_POSTINGS", 5)
     hits = search_articles(rocks, QUERY, product="WM7", limit=2)
     pool = ids_of(rocks, "Wm quartz")
     assert_hits(hits, expected(rocks, "WM7", 2, among=pool))
 
 
-def test_without_the_budget_the_list_is_the_same(rocks: Session) -> None:
+def test_without_the_cap_the_list_is_the_same(rocks: Session) -> None:
     for limit in (1, 3, 6):
         hits = search_articles(rocks, QUERY, product="WM7", limit=limit)
         assert_hits(hits, expected(rocks, "WM7", limit))
