@@ -191,3 +191,15 @@ def test_the_page_shows_50_at_a_time_and_keeps_the_filters(
     assert "共 55 篇文章" in chinese.text and "下一页" in chinese.text
     assert 'href="/kb?product=WM7&amp;offset=50" rel="next"' in chinese.text
     assert client.get("/kb", params={"offset": -1}).status_code == 422
+
+
+def test_the_kind_links_keep_the_other_filters(engine: Engine, client: TestClient) -> None:
+    logged_in(client, engine, Role.VIEWER)
+    page = client.get("/kb", params={"product": "WM7 洗衣机", "lang": "zh", "offset": 50}).text
+    assert 'href="/kb?product=WM7+%E6%B4%97%E8%A1%A3%E6%9C%BA&amp;lang=zh&amp;kind=faq"' in page
+    assert "<strong>All</strong>" in page
+    chosen = client.get("/kb", params={"product": "WM7", "kind": "faq"}).text
+    assert 'href="/kb?product=WM7">All</a>' in chosen
+    assert 'href="/kb?product=WM7&amp;kind=repair_sop"' in chosen
+    assert "<strong>FAQ</strong>" in chosen
+    assert 'href="/kb">All</a>' in client.get("/kb", params={"kind": "faq"}).text

@@ -4,7 +4,7 @@ with preview, the versions with their differences. JSON twins are under ``/api/v
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -42,7 +42,8 @@ def list_page(
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> HTMLResponse:  # fmt: skip
     """Search (ranked, with snippets) or browse (50 a page, newest edit first), filtered by
-    product, failure mode, kind, language; the pages' links keep the filters."""
+    product, failure mode, kind, language; the pages' links and the kind links keep the
+    other filters."""
     hits = articles = None
     total = 0
     if q and q.strip():
@@ -55,9 +56,13 @@ def list_page(
                                                 failure_mode=failure_mode or None,
                                                 limit=LIST_PAGE_SIZE, offset=offset)  # fmt: skip
     given = {"product": product, "failure_mode": failure_mode, "kind": kind, "lang": lang}
+    kept = {name: value for name, value in given.items() if value}
+    others = {name: value for name, value in kept.items() if name != "kind"}
+    kind_links = {k.value: "/kb?" + urlencode(others | {"kind": k.value}) for k in ArticleKind}
     context = page_context(request, user, hits=hits, articles=articles, total=total,
-                           offset=offset, page_size=LIST_PAGE_SIZE, q=q or "",
-                           kept={name: value for name, value in given.items() if value},
+                           offset=offset, page_size=LIST_PAGE_SIZE, q=q or "", kept=kept,
+                           kind_links=kind_links,
+                           all_kinds_link="/kb" + ("?" + urlencode(others) if others else ""),
                            **{name: value or "" for name, value in given.items()},
                            kinds=list(ArticleKind), can_write=service.can_write(user))  # fmt: skip
     return render(request, "kb/list.html", context)
