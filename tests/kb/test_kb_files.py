@@ -433,7 +433,9 @@ def test_an_editors_folder_of_pictures_comes_along(engine: Engine, tmp_path: Pat
         assert (result.created, result.rejected) == (1, [])
         article = session.scalars(select(Article)).one()
         assert article.attachments == ["seal torn.png", "report.pdf"]
-        assert article.version == 2  # created, then its files
+        assert article.version == 1  # one import, one version: its files are part of it
+        (first,) = service.versions(session, article.id)
+        assert first.number == 1 and first.snapshot["attachments"] == article.attachments
         html = markdown_html(article.body, {n: f"/f/{n}" for n in article.attachments})
         assert 'src="/f/seal torn.png"' in html and 'href="/f/report.pdf"' in html
 

@@ -149,10 +149,12 @@ def _import_file(
             if found is not None and found.slug is None:
                 found.slug, existing = slug, found
     if existing is None:
-        article = create_article(session, values=values, user_name=user_name, slug=slug)
-        if wanted:
-            sync(session, article, wanted, user_name)
-            record_edit(session, article, user_name)
+
+        def with_files(new: Article) -> None:
+            sync(session, new, wanted, user_name)
+
+        article = create_article(session, values=values, user_name=user_name, slug=slug,
+                                 complete=with_files)  # fmt: skip
         return article, "created", translation_of
     version = existing.version
     files_changed = sync(session, existing, wanted, user_name)

@@ -5,7 +5,7 @@ re-indexes the article for search in the same transaction."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -38,7 +38,10 @@ def create_article(
     user_name: str,
     slug: str | None = None,
     source_plan_id: int | None = None,
+    complete: Callable[[Article], object] | None = None,
 ) -> Article:
+    """A new article at version 1. ``complete`` is called with it (it has an id) before
+    that version is kept, so what it adds, an import's files, is part of version 1."""
     stamp = now()
     article = Article(slug=_slug(session, slug), source_plan_id=source_plan_id, version=1,
                       created_at=stamp, created_by=user_name, updated_at=stamp,
@@ -47,6 +50,8 @@ def create_article(
         article.owner = user_name
     session.add(article)
     session.flush()
+    if complete is not None:
+        complete(article)
     _keep_version(session, article, user_name)
     index_article(session, article)
     return article
