@@ -30,6 +30,8 @@ def test_upload_imports_and_keeps_the_rejects(client: TestClient, tokens: dict[s
     rejects = client.get(run["rejects_url"], headers=headers)
     assert rejects.status_code == 200
     assert rejects.headers["content-type"].startswith("text/csv")
+    disposition = rejects.headers["content-disposition"]  # the uploaded name, in UTF-8
+    assert disposition == "attachment; filename*=UTF-8''%E5%8D%95%E4%BD%8D.rejects.csv"
     rows = list(csv.DictReader(io.StringIO(rejects.content.decode("utf-8-sig"))))
     assert [(r["serial"], r["_row"], r["_error"]) for r in rows] == [
         ("SN2", "3", 'ship_date: "someday" is not a date'),

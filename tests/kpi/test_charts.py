@@ -75,6 +75,8 @@ def test_chart_page_csv_and_json(
     assert page.status_code == 200 and "plotly.min.js" in page.text and "cdn" not in page.text
     csv_text = client.get("/kpi/charts/pareto.csv", headers=headers)
     assert csv_text.status_code == 200 and csv_text.text.startswith("\ufeffitem,cases,share")
+    assert csv_text.headers["content-disposition"] == "attachment; filename*=UTF-8''pareto.csv"
+    assert csv_text.headers["x-content-type-options"] == "nosniff"
     answer = client.get("/api/v1/kpi/charts/heatmap", headers=headers)
     assert answer.status_code == 200 and {"region", "category", "cases"} <= set(answer.json()[0])
     assert client.get("/api/v1/kpi/charts/nope", headers=headers).status_code == 404

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -14,6 +13,7 @@ from qloop.capa.containment import affected_units, iter_affected_units
 from qloop.capa.containment_export import write_containment_csv, write_containment_xlsx
 from qloop.capa.containment_filter import ContainmentFilter, pair_conditions
 from qloop.web.deps import Reader, SessionDep
+from qloop.web.downloads import attachment
 
 router = APIRouter(prefix="/api/v1", tags=["capa"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,6 +70,4 @@ def export_containment(
         data = io.BytesIO()
         write_containment_xlsx(found, items, data, lang=lang)
         body, media = data.getvalue(), XLSX
-    name = quote(f"containment-{checked.product}.{file_format}")
-    disposition = f"attachment; filename=\"containment.{file_format}\"; filename*=UTF-8''{name}"
-    return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+    return attachment(body, f"containment-{checked.product}.{file_format}", media)

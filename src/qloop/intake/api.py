@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, UploadFile
 from pydantic import BaseModel
@@ -25,6 +24,7 @@ from qloop.intake.schemas import (
     UnitDetail,
 )
 from qloop.web.deps import Engineer, Reader, RecordId, SessionDep, SettingsDep
+from qloop.web.downloads import attachment
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -236,9 +236,4 @@ def import_rejects(run_id: RunId, session: SessionDep, _user: Reader) -> Respons
     if run.rejects_csv is None:
         raise HTTPException(404, f"import {run_id} rejected no row")
     name = f"{Path(run.file_name).stem}.rejects.csv"
-    disposition = f"attachment; filename=\"rejects.csv\"; filename*=UTF-8''{quote(name)}"
-    return Response(
-        "\ufeff" + run.rejects_csv,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": disposition},
-    )
+    return attachment("\ufeff" + run.rejects_csv, name, "text/csv; charset=utf-8")

@@ -23,6 +23,7 @@ from qloop.web.deps import (
     render,
     request_locale,
 )
+from qloop.web.downloads import attachment
 
 pages = APIRouter(include_in_schema=False)
 router = APIRouter(prefix="/api/v1", tags=["kpi"])
@@ -88,8 +89,7 @@ def chart_csv(
 ) -> Response:
     """A chart's data as CSV (UTF-8 with BOM, so Excel shows Chinese)."""
     text = _spreadsheet_safe(_frame(session, settings, name, product)).to_csv(index=False)
-    headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
-    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8", headers=headers)
+    return attachment("\ufeff" + text, f"{name}.csv", "text/csv; charset=utf-8")
 
 
 @router.get("/kpi/charts/{name}", response_model=list[dict[str, Any]])

@@ -32,6 +32,7 @@ from qloop.web.deps import (
     page_context,
     render,
 )
+from qloop.web.downloads import attachment
 
 pages = APIRouter(include_in_schema=False)
 TAXONOMY_FILE_LIMIT = 2 * 1024 * 1024
@@ -78,8 +79,7 @@ def _taxonomy_page(
 @pages.get("/taxonomy.yaml", response_class=PlainTextResponse)
 def taxonomy_file(session: SessionDep, user: PageUser) -> Response:
     text = dump_taxonomy(service.load_taxonomy(session))
-    headers = {"Content-Disposition": 'attachment; filename="taxonomy.yaml"'}
-    return Response(text, media_type="application/yaml; charset=utf-8", headers=headers)
+    return attachment(text, "taxonomy.yaml", "application/yaml; charset=utf-8")
 
 
 def _saved(
