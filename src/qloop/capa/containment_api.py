@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from qloop.capa.containment import affected_units, iter_affected_units
 from qloop.capa.containment_export import write_containment_csv, write_containment_xlsx
 from qloop.capa.containment_filter import ContainmentFilter, pair_conditions
-from qloop.web.deps import Reader, SessionDep
+from qloop.web.deps import Offset, Reader, SessionDep
 from qloop.web.downloads import attachment
 
 router = APIRouter(prefix="/api/v1", tags=["capa"])
@@ -44,7 +44,7 @@ def get_containment(
     _user: Reader,
     checked: FilterDep,
     limit: Annotated[int, Query(ge=0, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """``{"filter", "units", "shipped", "not_shipped", "with_cases", "by_region", "items"}``:
     the counts over all units, the items ``offset`` .. ``offset + limit`` by serial."""

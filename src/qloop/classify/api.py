@@ -17,7 +17,7 @@ from qloop.classify.schemas import (
     ReviewPage,
 )
 from qloop.intake.schemas import CaseSummary
-from qloop.web.deps import Engineer, Reader, SessionDep, SettingsDep
+from qloop.web.deps import Engineer, Offset, Reader, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["classify"])
 
@@ -54,7 +54,7 @@ def review_queue(
     settings: SettingsDep,
     _user: Engineer,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Offset = 0,
 ) -> ReviewPage:
     """Automatic categories below the review threshold, least confident first."""
     threshold = settings.review_threshold

@@ -17,6 +17,7 @@ from qloop.core.settings import Settings
 from qloop.intake.models import Category, Severity
 from qloop.web.csrf import check_session_form
 from qloop.web.deps import (
+    Offset,
     PageUser,
     SessionDep,
     SettingsDep,
@@ -36,7 +37,7 @@ def review_page(
     session: SessionDep,
     settings: SettingsDep,
     user: PageUser,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Offset = 0,
     trained: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> HTMLResponse:
     """Automatic categories below the threshold, least confident first (JSON: /api/v1/...)."""

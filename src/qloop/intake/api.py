@@ -23,12 +23,11 @@ from qloop.intake.schemas import (
     SurveyRead,
     UnitDetail,
 )
-from qloop.web.deps import Engineer, Reader, RecordId, SessionDep, SettingsDep
+from qloop.web.deps import Engineer, Offset, Reader, RecordId, SessionDep, SettingsDep
 from qloop.web.downloads import attachment
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]  # a 32-bit bound every database takes
 RunId = RecordId
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from qloop.intake.api import Filters
 from qloop.intake.models import CaseStatus, Channel, Severity
 from qloop.web.csrf import check_session_form
 from qloop.web.deps import (
+    Offset,
     PageUser,
     SessionDep,
     app_settings,
@@ -74,7 +75,7 @@ def inbox(
     user: PageUser,
     filters: Filters,
     sort: str = "-received_at",
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Offset = 0,
 ) -> HTMLResponse:
     """The case inbox: filters, sortable columns, pages of 50 (JSON: /api/v1/cases)."""
     items, total = case_service.list_cases(

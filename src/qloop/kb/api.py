@@ -18,7 +18,7 @@ from qloop.kb.files import files_of
 from qloop.kb.render import markdown_html
 from qloop.kb.schemas import ArticleRead, ArticleWrite, PreviewWrite, StatusWrite, VersionRead
 from qloop.kb.search import search_articles
-from qloop.web.deps import Engineer, Reader, RecordId, SessionDep
+from qloop.web.deps import Engineer, Offset, Reader, RecordId, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge base"])
 Id = RecordId
@@ -35,7 +35,7 @@ def list_or_search(
     q: Annotated[str | None, Query(max_length=500)] = None, product: Text = None,
     failure_mode: Text = None, kind: Text = None, lang: Text = None, status: Text = None,
     limit: Annotated[int | None, Query(ge=1, le=LIST_MAX)] = None,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """With ``q``: the best ``limit`` (10, at most 100) ranked hits ``[{"id", "title",
     "score", "snippet"}]``. Else a page of the list from ``offset`` (``limit`` 50, at most

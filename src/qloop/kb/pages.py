@@ -20,7 +20,7 @@ from qloop.kb.models import ArticleKind, ArticleStatus
 from qloop.kb.render import markdown_html
 from qloop.kb.search import search_articles
 from qloop.web.csrf import check_session_form
-from qloop.web.deps import PageUser, RecordId, SessionDep, demand_role, page_context, render
+from qloop.web.deps import Offset, PageUser, RecordId, SessionDep, demand_role, page_context, render
 from qloop.web.form_changes import form_change
 
 pages = APIRouter(include_in_schema=False)
@@ -39,7 +39,7 @@ def list_page(
     request: Request, session: SessionDep, user: PageUser,
     q: Annotated[str | None, Query(max_length=500)] = None, product: Text = None,
     failure_mode: Text = None, kind: Text = None, lang: Text = None,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Offset = 0,
 ) -> HTMLResponse:  # fmt: skip
     """Search (ranked, with snippets) or browse (50 a page, newest edit first), filtered by
     product, failure mode, kind, language; the pages' links and the kind links keep the

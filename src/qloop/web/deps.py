@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,8 @@ SESSION_COOKIE = "qloop_session"
 #: a record number in a path: one every database binds (past 2**63 SQLite cannot, a 500),
 #: and none is ever larger in qloop's tables
 RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+#: where a page of a list starts: bounded the same way, an offset every database binds
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 RANK = {Role.VIEWER: 0, Role.OWNER: 1, Role.ENGINEER: 2, Role.ADMIN: 3}
 
 
