@@ -340,7 +340,7 @@ def test_cli_and_api_agree(
     assert set(from_cli) == {
         "failure_mode", "product", "change_date", "cohort", "window_days", "as_of", "confidence",
         "before", "after", "excluded", "rate_ratio", "reduction", "ci_low", "ci_high", "p_value",
-        "verdict", "needed", "message",
+        "verdict", "needed", "assumed_reduction", "immature_after", "message",
     }  # fmt: skip
     headers = {"Authorization": f"Bearer {tokens['viewer']}"}
     query = ("/api/v1/verify-effect?failure_mode=crack&product=P&change_date=2026-03-01"

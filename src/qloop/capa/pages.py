@@ -17,6 +17,8 @@ from qloop.capa.api import Id
 from qloop.capa.models import ActionStatus, ClaimStatus, Closure, PlanStatus
 from qloop.capa.plan_tools import contain_for_plan, verify_for_plan
 from qloop.capa.plan_view import build_plan_view
+from qloop.capa.verification_text import shown_message
+from qloop.core import i18n
 from qloop.core.clock import now
 from qloop.core.errors import InputError
 from qloop.rca.investigations import list_investigations
@@ -29,6 +31,7 @@ from qloop.web.deps import (
     has_role,
     page_context,
     render,
+    request_locale,
 )
 from qloop.web.form_changes import form_change
 
@@ -70,6 +73,8 @@ def plan_page(plan_id: Id, request: Request, session: SessionDep, user: PageUser
         departments=DEPARTMENTS, action_states=list(ActionStatus),
         claim_states=list(ClaimStatus), closures=list(Closure),
     )  # fmt: skip
+    gettext = i18n.gettext_for(request_locale(request, user))
+    context["verification_text"] = shown_message(view.plan.verification, gettext)
     return render(request, "capa/plan.html", context)
 
 

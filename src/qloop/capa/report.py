@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from qloop.capa.plan_view import PlanView, build_plan_view
+from qloop.capa.verification_text import shown_message
 from qloop.core import i18n
 from qloop.core.clock import now
 from qloop.rca import fmea
@@ -82,7 +83,7 @@ def build_8d(session: Session, plan_id: int, lang: str) -> Report8D:
         fishbone_svg=investigation_fishbone_svg(session, view.investigation.id, locale),
         fmea=fmea.worksheet(session, view.investigation.id),
         containment=containment_figures(plan.containment),
-        verification=verification_figures(plan.verification),
+        verification=verification_figures(plan.verification, i18n.gettext_for(locale)),
         generated=stamp.strftime("%Y-%m-%d %H:%M"),
     )
 
@@ -99,10 +100,14 @@ def containment_figures(summary: Mapping[str, Any] | None) -> dict[str, Any] | N
     }  # fmt: skip
 
 
-def verification_figures(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def verification_figures(
+    result: Mapping[str, Any] | None, gettext: Callable[[str], str]
+) -> dict[str, Any] | None:
+    """The stored verification's figures, its message in the report's language."""
     if not result:
         return None
     figures: dict[str, Any] = {key: result.get(key) for key in _VERIFICATION_KEYS}
+    figures["message"] = shown_message(result, gettext)
     for side in ("before", "after"):
         given = result.get(side) or {}
         figures[side] = {key: given.get(key) for key in ("units", "failures", "rate")}

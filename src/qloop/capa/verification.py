@@ -33,9 +33,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from qloop.capa.analysis import EffectResult, Verdict, verify_effect
-from qloop.capa.cohort_size import MAX_NEEDED_FAILURES, detectable_reduction, expected_failures
+from qloop.capa.analysis import EffectResult, verify_effect
+from qloop.capa.cohort_size import expected_failures
 from qloop.capa.effect_terms import DEFAULT_TARGET_REDUCTION, MAX_WINDOW_DAYS, Cohort
+from qloop.capa.verification_text import describe
 from qloop.core.clock import now
 from qloop.core.errors import InputError, NotFound
 from qloop.core.json_values import json_ready
@@ -89,7 +90,7 @@ class Verification:
 
     def as_json(self) -> dict[str, Any]:
         e = self.effect
-        return {
+        found: dict[str, Any] = {
             "failure_mode": self.failure_mode,
             "product": self.product,
             "change_date": self.change_date.isoformat(),
@@ -106,8 +107,10 @@ class Verification:
             },
             "verdict": e.verdict.value,
             "needed": self.needed(),
-            "message": self.message(),
+            "assumed_reduction": e.assumed_reduction,
+            "immature_after": self.immature_after,
         }
+        return found | {"message": describe(found)}
 
     def needed(self) -> dict[str, Any] | None:
         """What would decide a ``not_yet_significant`` comparison, or None."""
@@ -124,71 +127,9 @@ class Verification:
             "expected_after_failures": expected_failures(e.needed_after_units, rate),
         }
 
-    def message(self) -> str:
-        e, built = self.effect, "built" if self.cohort is Cohort.PRODUCTION else "shipped"
-        when = f"{built} before / from {self.change_date}, {self.window_days} days in service"
-        head = f"{self.failure_mode} on {self.product} ({when}): "
-        if not e.before_units or not e.after_units:
-            side = "before" if not e.before_units else "from"
-            waiting = f" ({self.immature_after:,} not yet mature)" if not e.after_units else ""
-            missing = f"no mature unit {built} {side} {self.change_date}{waiting}"
-            return f"{head}not yet significant: {missing}."
-        rates = (
-            f"{_rate(e.before_rate)} of {e.before_units:,} before ({e.before_failures:,} failed), "
-            f"{_rate(e.after_rate)} of {e.after_units:,} after ({e.after_failures:,} failed)"
-        )
-        if e.before_failures + e.after_failures == 0:
-            return f"{head}not yet significant: no failure in either cohort ({rates})."
-        level = f"{e.confidence:.0%}"
-        figures = (
-            f"rate ratio {_figure(e.rate_ratio)} ({level} CI {_figure(e.ci_low)} to "
-            f"{_figure(e.ci_high)}), one-sided p = {e.p_value:.2g}"
-        )
-        if e.verdict is Verdict.EFFECTIVE:
-            return (
-                f"{head}effective: {rates}; {figures}; a reduction of {e.reduction:.0%} "
-                f"({1 - e.ci_high:.0%} to {1 - e.ci_low:.0%})."
-            )
-        if e.verdict is Verdict.NOT_EFFECTIVE:
-            return f"{head}not effective: the rate after is not lower: {rates}; {figures}."
-        bar = f"effective needs the upper bound below 1: one-sided p < {(1 - e.confidence) / 2:.3g}"
-        return f"{head}not yet significant ({bar}): {rates}; {figures}. {self._advice()}"
-
-    def _advice(self) -> str:
-        needed, e = self.needed(), self.effect
-        if needed is None:
-            if e.before_failures == 0:
-                return "No failure before the change: no reduction to show."
-            limit = detectable_reduction(e.before_failures, e.confidence)
-            assumed = e.assumed_reduction or 0.0
-            if assumed <= limit:
-                return (
-                    f"Against {e.before_failures} failures before, no number of after-change "
-                    f"units can show a reduction of {assumed:.0%}, only one above {limit:.0%}; "
-                    f"a longer window or an earlier before cohort adds failures."
-                )
-            return (
-                f"Showing a reduction of {assumed:.0%} would take more than "
-                f"{MAX_NEEDED_FAILURES:,} failures after the change."
-            )
-        return (
-            f"At the before rate {_rate(needed['before_rate'])} and a reduction of "
-            f"{needed['assumed_reduction']:.0%}, {needed['after_units']:,} mature after-change "
-            f"units would show it ({needed['more_after_units']:,} more; "
-            f"{self.immature_after:,} shipped are not yet mature)."
-        )
-
 
 def _side(units: int, failures: int, rate: float) -> dict[str, Any]:
     return {"units": units, "failures": failures, "rate": json_ready(rate)}
-
-
-def _rate(rate: float) -> str:
-    return f"{rate:.2%}"
-
-
-def _figure(value: float) -> str:
-    return "unbounded" if value == float("inf") else f"{value:.3f}"
 
 
 def verify_change(
