@@ -281,7 +281,7 @@ def boost_factors(session: Session, ids: list[int], boosts: Boosts) -> dict[int,
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         statement = select(Article.id, boost_factor(session, boosts)).where(Article.id.in_(chunk))
-        factors.update(session.execute(statement).tuples().all())
+        factors.update((article_id, factor) for article_id, factor in session.execute(statement))
     return factors
 
 
