@@ -170,14 +170,15 @@ def summed(
     tf = postings.c.frequency
     norm = K1 * (1.0 - B) + (K1 * B / query.average) * Article.index_length
     part = postings.c.factor * (tf * (K1 + 1.0)) / (tf + norm)
+    summed_score = func.sum(part).label("score")
     sums = (
-        select(postings.c.article_id.label("article_id"), func.sum(part).label("score"))
+        select(postings.c.article_id.label("article_id"), summed_score)
         .join(Article, Article.id == postings.c.article_id)
         .where(*filters)
         .group_by(postings.c.article_id)
     )
     if not boosts:
-        return sums.order_by(func.sum(part).desc(), postings.c.article_id)
+        return sums.order_by(summed_score.desc(), postings.c.article_id)
     inner = sums.subquery()
     factor = boost_factor(session, boosts)
     score = (inner.c.score * factor).label("score")
