@@ -31,8 +31,9 @@ AUDIT_SHOWN = 10
 #: old and new values of an audit entry are cut to this many characters
 AUDIT_TEXT = 120
 COUNTS = ("units", "shipped", "not_shipped", "with_cases")
+#: copied as stored (the message is built in the report's language: verification_figures)
 _VERIFICATION_KEYS = ("rate_ratio", "reduction", "ci_low", "ci_high", "p_value", "verdict",
-                      "confidence", "window_days", "cohort", "as_of", "change_date", "message",
+                      "confidence", "window_days", "cohort", "as_of", "change_date",
                       "failure_mode", "product")  # fmt: skip
 
 
